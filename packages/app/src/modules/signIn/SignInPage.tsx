@@ -1,0 +1,50 @@
+import {
+  Content,
+  InfoCard,
+  Page,
+  SignInPage as CoreSignInPage,
+} from '@backstage/core-components';
+import { configApiRef, SignInPageProps, useApi } from '@backstage/core-plugin-api';
+import Typography from '@material-ui/core/Typography';
+
+/** Sign-in methods the page knows; `app.signIn.providers` picks among them. */
+export const knownSignInProviders = ['guest'] as const;
+
+export function readSignInProviders(values: string[] | undefined): {
+  providers: Array<(typeof knownSignInProviders)[number]>;
+  unknown: string[];
+} {
+  const providers: Array<(typeof knownSignInProviders)[number]> = [];
+  const unknown: string[] = [];
+  for (const value of values ?? []) {
+    if ((knownSignInProviders as readonly string[]).includes(value)) {
+      providers.push(value as (typeof knownSignInProviders)[number]);
+    } else {
+      unknown.push(value);
+    }
+  }
+  return { providers, unknown };
+}
+
+export const SignInPage = (props: SignInPageProps) => {
+  const config = useApi(configApiRef);
+  const { providers, unknown } = readSignInProviders(
+    config.getOptionalStringArray('app.signIn.providers'),
+  );
+  if (providers.length === 0) {
+    return (
+      <Page themeId="home">
+        <Content>
+          <InfoCard title="Sign-in is not available">
+            <Typography variant="body1">
+              No sign-in method is configured for this portal
+              {unknown.length > 0 ? ` (unknown: ${unknown.join(', ')})` : ''}.
+              Ask the platform team to set <code>app.signIn.providers</code>.
+            </Typography>
+          </InfoCard>
+        </Content>
+      </Page>
+    );
+  }
+  return <CoreSignInPage {...props} title="Acme Developer Portal" providers={providers} />;
+};

@@ -1,0 +1,38 @@
+import { createContractSubstitution, MissingEnvironmentError } from './contract';
+
+describe('createContractSubstitution', () => {
+  it('returns set values trimmed and ignores missing optional variables', async () => {
+    const { substitute, check } = createContractSubstitution({
+      APP_BASE_URL: ' https://portal.example.com ',
+    });
+    await expect(substitute('APP_BASE_URL')).resolves.toBe('https://portal.example.com');
+    await expect(substitute('PORT')).resolves.toBeUndefined();
+    await expect(substitute('PORTAL_API_TOKEN')).resolves.toBeUndefined();
+    expect(() => check()).not.toThrow();
+  });
+
+  it('names every referenced required variable that is missing or empty', async () => {
+    const { substitute, check } = createContractSubstitution({ POSTGRES_USER: '  ' });
+    await substitute('POSTGRES_PASSWORD');
+    await substitute('POSTGRES_USER');
+    await substitute('APP_BASE_URL');
+    let error: unknown;
+    try {
+      check();
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(MissingEnvironmentError);
+    expect((error as MissingEnvironmentError).variables).toEqual([
+      'APP_BASE_URL',
+      'POSTGRES_PASSWORD',
+      'POSTGRES_USER',
+    ]);
+    expect((error as Error).message).toContain('APP_BASE_URL: public URL of the portal');
+  });
+
+  it('does not complain about required variables nothing references', () => {
+    const { check } = createContractSubstitution({});
+    expect(() => check()).not.toThrow();
+  });
+});

@@ -1,0 +1,45 @@
+/*
+ * Composition root of the portal backend: which features run, nothing else.
+ * Behaviour lives in packages/backend-services and plugins/*.
+ */
+import { createBackend } from '@backstage/backend-defaults';
+import {
+  optionalStaticTokenHandlerFactory,
+  portalRootConfigServiceFactory,
+} from '@internal/backend-services';
+
+const backend = createBackend();
+
+// Service overrides: config with the deployment-contract check, optional API token.
+backend.add(portalRootConfigServiceFactory);
+backend.add(optionalStaticTokenHandlerFactory);
+
+// Serves the built frontend (packages/app) from the same process.
+backend.add(import('@backstage/plugin-app-backend'));
+
+// Sign-in.
+backend.add(import('@backstage/plugin-auth-backend'));
+backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
+
+// Catalog.
+backend.add(import('@backstage/plugin-catalog-backend'));
+backend.add(import('@backstage/plugin-catalog-backend-module-scaffolder-entity-model'));
+backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
+
+// Permissions: the portal's own policy.
+backend.add(import('@backstage/plugin-permission-backend'));
+backend.add(import('@internal/backstage-plugin-permission-backend-module-portal-policy'));
+
+// Scaffolder.
+backend.add(import('@backstage/plugin-scaffolder-backend'));
+backend.add(import('@backstage/plugin-scaffolder-backend-module-github'));
+
+// Search: PostgreSQL engine when the database is PostgreSQL, in-memory otherwise.
+backend.add(import('@backstage/plugin-search-backend'));
+backend.add(import('@backstage/plugin-search-backend-module-pg'));
+backend.add(import('@backstage/plugin-search-backend-module-catalog'));
+
+// User settings.
+backend.add(import('@backstage/plugin-user-settings-backend'));
+
+backend.start();
