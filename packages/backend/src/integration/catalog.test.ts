@@ -1,0 +1,192 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
+import path from 'node:path';
+import request from 'supertest';
+import { mockCredentials } from '@backstage/backend-test-utils';
+import {
+  DatabaseKind,
+  databaseConfig,
+  postgresUrl,
+  repoRoot,
+  startCatalogBackend,
+  tempDir,
+  waitFor,
+} from './testBackend';
+
+jest.setTimeout(120_000);
+
+const auth = mockCredentials.user.header();
+const sampleLocations = [
+  { type: 'file', target: path.join(repoRoot, 'examples/entities.yaml') },
+  { type: 'file', target: path.join(repoRoot, 'examples/org.yaml') },
+  { type: 'file', target: path.join(repoRoot, 'templates/node-service/template.yaml') },
+];
+
+const kinds: DatabaseKind[] = ['sqlite', 'postgres'];
+
+describe.each(kinds)('the backend on %s', kind => {
+  const skip = kind === 'postgres' && !postgresUrl && !process.env.CI;
+  (skip ? it.skip : it)('loads the sample catalog and answers catalog queries', async () => {
+    const backend = await startCatalogBackend({
+      database: databaseConfig(kind),
+      locations: sampleLocations,
+    });
+    try {
+      const services = await waitFor('the sample services', async () => {
+        const res = await request(backend.server)
+          .get('/api/catalog/entities/by-query')
+          .query({ filter: 'kind=component,spec.type=service' })
+          .set('Authorization', auth);
+        return res.body.items?.length >= 3 ? res.body.items : undefined;
+      });
+      expect(services.map((e: any) => e.metadata.name).sort()).toEqual([
+        'payment-events-publisher',
+        'payments-service',
+        'product-catalog-service',
+      ]);
+
+      // Relations are stitched: the payments service provides the OpenAPI API.
+      const service = await waitFor('stitched relations', async () => {
+        const res = await request(backend.server)
+          .get('/api/catalog/entities/by-name/component/default/payments-service')
+          .set('Authorization', auth);
+        const rel = res.body.relations?.find((r: any) => r.type === 'providesApi');
+        return rel ? res.body : undefined;
+      });
+      expect(service.relations).toEqual(
+        expect.arrayContaining([
+          { type: 'providesApi', targetRef: 'api:default/payments-api' },
+          { type: 'dependsOn', targetRef: 'component:default/ledger-library' },
+          { type: 'ownedBy', targetRef: 'group:default/payments-team' },
+        ]),
+      );
+
+      // The API carries its specification text ($text was resolved).
+      const apis = await waitFor('the three APIs', async () => {
+        const res = await request(backend.server)
+          .get('/api/catalog/entities/by-query')
+          .query({ filter: 'kind=api' })
+          .set('Authorization', auth);
+        return res.body.items?.length >= 3 ? res.body.items : undefined;
+      });
+      const byName = Object.fromEntries(apis.map((a: any) => [a.metadata.name, a]));
+      expect(byName['payments-api'].spec.type).toBe('openapi');
+      expect(byName['payments-api'].spec.definition).toContain('operationId: createPayment');
+      expect(byName['payment-events-api'].spec.type).toBe('asyncapi');
+      expect(byName['payment-events-api'].spec.definition).toContain('payments.captured');
+      expect(byName['product-catalog-api'].spec.type).toBe('graphql');
+      expect(byName['product-catalog-api'].spec.definition).toContain('type Product');
+    } finally {
+      await backend.stop();
+    }
+  });
+});
+
+describe('a malformed catalog file', () => {
+  it('is reported against its location while the last good entities and other locations stay', async () => {
+    const dir = tempDir('portal-bad-yaml-');
+    const file = path.join(dir, 'team.yaml');
+    const good = (name: string) =>
+      `apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: ${name}\nspec:\n  type: service\n  lifecycle: production\n  owner: group:default/payments-team\n`;
+    fs.writeFileSync(file, good('volatile-service'));
+    const backend = await startCatalogBackend({
+      database: databaseConfig('sqlite'),
+      locations: [{ type: 'file', target: file }, ...sampleLocations],
+    });
+    try {
+      await waitFor('the volatile service', async () => {
+        const res = await request(backend.server)
+          .get('/api/catalog/entities/by-name/component/default/volatile-service')
+          .set('Authorization', auth);
+        return res.status === 200 ? true : undefined;
+      });
+
+      fs.writeFileSync(file, 'apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: [broken\n');
+
+      // The error lands on the location entity that reads the file.
+      const errors = await waitFor('the processing error', async () => {
+        const res = await request(backend.server)
+          .get('/api/catalog/entities/by-query')
+          .query({ filter: 'kind=location' })
+          .set('Authorization', auth);
+        const location = res.body.items.find((e: any) =>
+          JSON.stringify(e.spec).includes(file),
+        );
+        const items = location?.status?.items ?? [];
+        return items.some((i: any) => i.level === 'error') ? items : undefined;
+      });
+      expect(JSON.stringify(errors)).toMatch(/YAML|yaml|parse/);
+
+      // The entity read before the break is still there, and so is the rest.
+      const kept = await request(backend.server)
+        .get('/api/catalog/entities/by-name/component/default/volatile-service')
+        .set('Authorization', auth);
+      expect(kept.status).toBe(200);
+      const other = await request(backend.server)
+        .get('/api/catalog/entities/by-name/component/default/payments-service')
+        .set('Authorization', auth);
+      expect(other.status).toBe(200);
+    } finally {
+      await backend.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the local SQLite database', () => {
+  it('keeps registered locations across a restart', async () => {
+    const sqliteDir = tempDir('portal-sqlite-');
+    // A repository's catalog-info.yaml, registered by URL as users do.
+    const server = http.createServer((req, res) => {
+      if (req.url === '/repo/catalog-info.yaml') {
+        res.setHeader('Content-Type', 'text/yaml');
+        res.end(
+          'apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: registered-later\nspec:\n  type: library\n  lifecycle: experimental\n  owner: group:default/web-team\n',
+        );
+      } else {
+        res.statusCode = 404;
+        res.end();
+      }
+    });
+    await new Promise<void>(r => server.listen(0, '127.0.0.1', () => r()));
+    const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const options = {
+      database: databaseConfig('sqlite', sqliteDir),
+      locations: [],
+      readingAllow: [host],
+    };
+    const getComponent = (b: { server: any }) =>
+      request(b.server)
+        .get('/api/catalog/entities/by-name/component/default/registered-later')
+        .set('Authorization', auth);
+    try {
+      const first = await startCatalogBackend(options);
+      try {
+        const res = await request(first.server)
+          .post('/api/catalog/locations')
+          .set('Authorization', auth)
+          .send({ type: 'url', target: `http://${host}/repo/catalog-info.yaml` });
+        expect(res.status).toBe(201);
+        await waitFor('the registered component', async () =>
+          (await getComponent(first)).status === 200 ? true : undefined,
+        );
+      } finally {
+        await first.stop();
+      }
+      expect(fs.readdirSync(sqliteDir)).toContain('catalog.sqlite');
+
+      const second = await startCatalogBackend(options);
+      try {
+        const r = await getComponent(second);
+        expect(r.status).toBe(200);
+        expect(r.body.spec.type).toBe('library');
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      server.close();
+      fs.rmSync(sqliteDir, { recursive: true, force: true });
+    }
+  });
+});
