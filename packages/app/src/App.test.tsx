@@ -1,28 +1,33 @@
-import { render, waitFor } from '@testing-library/react';
+import { render, screen } from '@testing-library/react';
 import App from './App';
 
-describe('App', () => {
-  it('should render', async () => {
-    process.env = {
-      NODE_ENV: 'test',
-      APP_CONFIG: [
-        {
-          data: {
-            app: { title: 'Test' },
-            backend: { baseUrl: 'http://localhost:7007' },
-            techdocs: {
-              storageUrl: 'http://localhost:7007/api/techdocs/static/docs',
-            },
-          },
-          context: 'test',
+function withConfig(signInProviders: string[]) {
+  process.env = {
+    NODE_ENV: 'test',
+    APP_CONFIG: [
+      {
+        data: {
+          app: { title: 'Test', signIn: { providers: signInProviders } },
+          backend: { baseUrl: 'http://localhost:7007' },
         },
-      ] as any,
-    };
+        context: 'test',
+      },
+    ] as any,
+  };
+}
 
-    const rendered = render(App.createRoot());
+jest.setTimeout(30_000);
 
-    await waitFor(() => {
-      expect(rendered.baseElement).toBeInTheDocument();
-    });
+describe('App', () => {
+  const env = process.env;
+  afterEach(() => {
+    process.env = env;
+  });
+
+  it('renders the branded sign-in page with guest sign-in', async () => {
+    withConfig(['guest']);
+    render(App.createRoot());
+    expect(await screen.findByText('Acme Developer Portal', {}, { timeout: 15000 })).toBeInTheDocument();
+    expect(await screen.findByRole('button', { name: /enter/i })).toBeInTheDocument();
   });
 });

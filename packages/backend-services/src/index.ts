@@ -16,3 +16,8 @@ export {
   optionalStaticTokenHandler,
   optionalStaticTokenHandlerFactory,
 } from './apiToken';
+export {
+  installDrain,
+  portalRootHttpRouterServiceFactory,
+  DRAIN_LIMIT_MS,
+} from './gracefulShutdown';

@@ -6,12 +6,15 @@ import { createBackend } from '@backstage/backend-defaults';
 import {
   optionalStaticTokenHandlerFactory,
   portalRootConfigServiceFactory,
+  portalRootHttpRouterServiceFactory,
 } from '@internal/backend-services';
 
 const backend = createBackend();
 
-// Service overrides: config with the deployment-contract check, optional API token.
+// Service overrides: config with the deployment-contract check, connection
+// draining on SIGTERM, optional static API token.
 backend.add(portalRootConfigServiceFactory);
+backend.add(portalRootHttpRouterServiceFactory);
 backend.add(optionalStaticTokenHandlerFactory);
 
 // Serves the built frontend (packages/app) from the same process.
@@ -42,7 +45,8 @@ backend.add(import('@backstage/plugin-search-backend'));
 backend.add(import('@backstage/plugin-search-backend-module-pg'));
 backend.add(import('@backstage/plugin-search-backend-module-catalog'));
 
-// User settings.
+// User settings, pushed live to open browsers through signals.
 backend.add(import('@backstage/plugin-user-settings-backend'));
+backend.add(import('@backstage/plugin-signals-backend'));
 
 backend.start();

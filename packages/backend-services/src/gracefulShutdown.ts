@@ -1,0 +1,91 @@
+import type { Server, ServerResponse } from 'node:http';
+import type { Express } from 'express';
+import { rootHttpRouterServiceFactory } from '@backstage/backend-defaults/rootHttpRouter';
+import type {
+  LoggerService,
+  RootLifecycleService,
+} from '@backstage/backend-plugin-api';
+
+/**
+ * Cloud Run sends SIGTERM and kills the instance 10 s later. In-flight
+ * requests get this long to finish before their connections are cut.
+ */
+export const DRAIN_LIMIT_MS = 8_000;
+
+/**
+ * Long-polls that only wait for a notification: ended (as their own timeout
+ * would end them) as soon as draining starts, instead of holding the exit.
+ * The events bus subscription poll of @backstage/plugin-events-backend is one
+ * (the catalog keeps one open against its own process).
+ */
+export const DEFAULT_LONG_POLLS: RegExp[] = [
+  /^\/api\/events\/bus\/v1\/subscriptions\/[^/]+\/events(\?|$)/,
+];
+
+/**
+ * Makes the HTTP server drain on shutdown: responses still being produced are
+ * sent with `Connection: close` so their sockets close once they are done
+ * (instead of idling for the keep-alive timeout), and after `drainLimitMs`
+ * whatever is left is closed so the process can exit in time.
+ * Returns a function to call when shutdown begins.
+ */
+export function installDrain(
+  app: Express,
+  server: Server,
+  logger: LoggerService,
+  options: { drainLimitMs?: number; longPolls?: RegExp[] } = {},
+): () => void {
+  const drainLimitMs = options.drainLimitMs ?? DRAIN_LIMIT_MS;
+  const longPolls = options.longPolls ?? DEFAULT_LONG_POLLS;
+  const inFlight = new Map<ServerResponse, string>();
+  let draining = false;
+  app.use((req, res, next) => {
+    if (draining) {
+      res.shouldKeepAlive = false;
+    }
+    inFlight.set(res, req.originalUrl);
+    res.on('close', () => inFlight.delete(res));
+    next();
+  });
+  return () => {
+    if (draining) return;
+    draining = true;
+    for (const [res, url] of inFlight) {
+      if (!res.headersSent) {
+        res.shouldKeepAlive = false;
+      } else if (longPolls.some(pattern => pattern.test(url))) {
+        res.end();
+      }
+    }
+    server.closeIdleConnections();
+    logger.info(`Shutting down: draining ${inFlight.size} in-flight request(s)`);
+    const timer = setTimeout(() => {
+      if (inFlight.size > 0) {
+        logger.warn(
+          `Shutdown: ${inFlight.size} request(s) still running after ${drainLimitMs} ms; closing their connections`,
+        );
+      }
+      server.closeAllConnections();
+    }, drainLimitMs);
+    timer.unref();
+  };
+}
+
+/**
+ * Backstage's root HTTP router with connection draining on SIGTERM
+ * (see {@link installDrain}).
+ */
+export const portalRootHttpRouterServiceFactory = rootHttpRouterServiceFactory({
+  configure({ app, server, applyDefaults, lifecycle, logger }) {
+    const beginDrain = installDrain(app, server, logger);
+    // The router's factory is root-scoped, so this is the root lifecycle,
+    // whose before-shutdown hooks run ahead of the server's own stop.
+    const root = lifecycle as Partial<RootLifecycleService>;
+    if (root.addBeforeShutdownHook) {
+      root.addBeforeShutdownHook(beginDrain);
+    } else {
+      lifecycle.addShutdownHook(beginDrain);
+    }
+    applyDefaults();
+  },
+});

@@ -1,0 +1,172 @@
+// Helpers shared by the smoke/e2e tests and the benchmark: a throwaway
+// PostgreSQL, the production tree (scripts/production-tree.sh) and the
+// production server started from it exactly as the container starts it.
+'use strict';
+const { execFileSync, spawn } = require('node:child_process');
+const fs = require('node:fs');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+
+const repoRoot = path.resolve(__dirname, '../..');
+const workDir = process.env.PORTAL_WORK_DIR || path.join(repoRoot, '.cache/portal');
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts a throwaway PostgreSQL cluster in `dir`. `fresh` (default) wipes
+ * whatever an earlier run left there first.
+ */
+function startPostgres(dir = path.join(os.tmpdir(), `portal-pg-${process.pid}`), { fresh = true } = {}) {
+  if (fresh && fs.existsSync(dir)) {
+    execFileSync(path.join(repoRoot, 'scripts/postgres.sh'), ['stop', dir], { stdio: 'ignore' });
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  const out = execFileSync(path.join(repoRoot, 'scripts/postgres.sh'), ['start', dir], {
+    encoding: 'utf8',
+  });
+  const port = Number(/PGPORT=(\d+)/.exec(out)[1]);
+  return {
+    host: '127.0.0.1',
+    port,
+    url: `postgresql://postgres:unused@127.0.0.1:${port}`,
+    stop: () =>
+      execFileSync(path.join(repoRoot, 'scripts/postgres.sh'), ['stop', dir], { stdio: 'ignore' }),
+  };
+}
+
+/** Builds (if needed) and lays out the production tree; returns its path. */
+function productionTree(dir = path.join(workDir, 'production')) {
+  const dist = path.join(repoRoot, 'packages/backend/dist/bundle.tar.gz');
+  if (!fs.existsSync(dist)) {
+    throw new Error(`${dist} is missing: run 'yarn build:backend' first`);
+  }
+  execFileSync(path.join(repoRoot, 'scripts/production-tree.sh'), [dir], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  return dir;
+}
+
+const demoConfig = ['--config', 'examples/app-config.demo.yaml'];
+
+/**
+ * Starts `node packages/backend --config app-config.yaml --config
+ * app-config.production.yaml [extra]` in `tree`, with NODE_ENV=production and
+ * the given environment. Resolves once the process is spawned.
+ */
+function startServer({ tree, env = {}, extraArgs = demoConfig, logFile }) {
+  const args = [
+    'packages/backend',
+    '--config',
+    'app-config.yaml',
+    '--config',
+    'app-config.production.yaml',
+    ...extraArgs,
+  ];
+  const started = Date.now();
+  const child = spawn(process.execPath, args, {
+    cwd: tree,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS, NODE_ENV: 'production', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const sink = logFile ? fs.createWriteStream(logFile) : undefined;
+  const collect = d => {
+    output += d;
+    if (output.length > 2_000_000) output = output.slice(-1_000_000);
+    sink?.write(d);
+  };
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
+  const exited = new Promise(resolve =>
+    child.on('exit', (code, signal) => {
+      sink?.end();
+      resolve({ code, signal, at: Date.now() });
+    }),
+  );
+  const port = Number(env.PORT || 7007);
+  const base = `http://127.0.0.1:${port}`;
+  return {
+    child,
+    base,
+    started,
+    exited,
+    output: () => output,
+    /** Resolves with ms from spawn to a 200 from the readiness endpoint. */
+    async waitReady(timeoutMs = 120_000) {
+      const deadline = Date.now() + timeoutMs;
+      let done = false;
+      exited.then(() => (done = true));
+      while (Date.now() < deadline) {
+        if (done) {
+          throw new Error(`production server exited before it was ready:\n${output.slice(-4000)}`);
+        }
+        try {
+          const res = await fetch(`${base}/.backstage/health/v1/readiness`);
+          if (res.status === 200) return Date.now() - started;
+        } catch {
+          /* not listening yet */
+        }
+        await new Promise(r => setTimeout(r, 25));
+      }
+      throw new Error(`production server not ready after ${timeoutMs} ms:\n${output.slice(-4000)}`);
+    },
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      const result = await exited;
+      clearTimeout(timer);
+      return result;
+    },
+  };
+}
+
+/** The deployment-contract environment for a local PostgreSQL. */
+function contractEnv({ pg, port, token }) {
+  return {
+    PORT: String(port),
+    APP_BASE_URL: `http://127.0.0.1:${port}`,
+    POSTGRES_HOST: pg.host,
+    POSTGRES_PORT: String(pg.port),
+    POSTGRES_USER: 'postgres',
+    POSTGRES_PASSWORD: 'unused',
+    ...(token ? { PORTAL_API_TOKEN: token } : {}),
+  };
+}
+
+/** Waits until `probe` returns a value other than undefined. */
+async function waitFor(what, probe, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < deadline) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise(r => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ''}`);
+}
+
+module.exports = {
+  repoRoot,
+  workDir,
+  freePort,
+  startPostgres,
+  productionTree,
+  startServer,
+  contractEnv,
+  demoConfig,
+  waitFor,
+};
