@@ -9,7 +9,8 @@ const os = require('node:os');
 const path = require('node:path');
 
 const repoRoot = path.resolve(__dirname, '../..');
-const workDir = process.env.PORTAL_WORK_DIR || path.join(repoRoot, '.cache/portal');
+const workDir =
+  process.env.PORTAL_WORK_DIR || path.join(repoRoot, '.cache/portal');
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -26,21 +27,32 @@ function freePort() {
  * Starts a throwaway PostgreSQL cluster in `dir`. `fresh` (default) wipes
  * whatever an earlier run left there first.
  */
-function startPostgres(dir = path.join(os.tmpdir(), `portal-pg-${process.pid}`), { fresh = true } = {}) {
+function startPostgres(
+  dir = path.join(os.tmpdir(), `portal-pg-${process.pid}`),
+  { fresh = true } = {},
+) {
   if (fresh && fs.existsSync(dir)) {
-    execFileSync(path.join(repoRoot, 'scripts/postgres.sh'), ['stop', dir], { stdio: 'ignore' });
+    execFileSync(path.join(repoRoot, 'scripts/postgres.sh'), ['stop', dir], {
+      stdio: 'ignore',
+    });
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  const out = execFileSync(path.join(repoRoot, 'scripts/postgres.sh'), ['start', dir], {
-    encoding: 'utf8',
-  });
+  const out = execFileSync(
+    path.join(repoRoot, 'scripts/postgres.sh'),
+    ['start', dir],
+    {
+      encoding: 'utf8',
+    },
+  );
   const port = Number(/PGPORT=(\d+)/.exec(out)[1]);
   return {
     host: '127.0.0.1',
     port,
     url: `postgresql://postgres:unused@127.0.0.1:${port}`,
     stop: () =>
-      execFileSync(path.join(repoRoot, 'scripts/postgres.sh'), ['stop', dir], { stdio: 'ignore' }),
+      execFileSync(path.join(repoRoot, 'scripts/postgres.sh'), ['stop', dir], {
+        stdio: 'ignore',
+      }),
   };
 }
 
@@ -75,7 +87,13 @@ function startServer({ tree, env = {}, extraArgs = demoConfig, logFile }) {
   const started = Date.now();
   const child = spawn(process.execPath, args, {
     cwd: tree,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS, NODE_ENV: 'production', ...env },
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS,
+      NODE_ENV: 'production',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -108,7 +126,11 @@ function startServer({ tree, env = {}, extraArgs = demoConfig, logFile }) {
       exited.then(() => (done = true));
       while (Date.now() < deadline) {
         if (done) {
-          throw new Error(`production server exited before it was ready:\n${output.slice(-4000)}`);
+          throw new Error(
+            `production server exited before it was ready:\n${output.slice(
+              -4000,
+            )}`,
+          );
         }
         try {
           const res = await fetch(`${base}/.backstage/health/v1/readiness`);
@@ -118,10 +140,15 @@ function startServer({ tree, env = {}, extraArgs = demoConfig, logFile }) {
         }
         await new Promise(r => setTimeout(r, 25));
       }
-      throw new Error(`production server not ready after ${timeoutMs} ms:\n${output.slice(-4000)}`);
+      throw new Error(
+        `production server not ready after ${timeoutMs} ms:\n${output.slice(
+          -4000,
+        )}`,
+      );
     },
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      if (child.exitCode === null && child.signalCode === null)
+        child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
       const result = await exited;
       clearTimeout(timer);

@@ -19,17 +19,25 @@ async function signIn(page: Page, path = '/') {
   await page.getByRole('button', { name: 'Enter' }).click();
 }
 
-test('browse the catalog, a service, its APIs and the OpenAPI definition', async ({ page }) => {
+test('browse the catalog, a service, its APIs and the OpenAPI definition', async ({
+  page,
+}) => {
   await signIn(page);
 
   // The catalog table lists the sample components (all of them, not only the guest's).
   await page.getByText('All', { exact: true }).click();
   const table = page.getByRole('table');
-  await expect(table.getByRole('link', { name: 'Payments Service' })).toBeVisible();
-  await expect(table.getByRole('link', { name: 'Storefront Web' })).toBeVisible();
+  await expect(
+    table.getByRole('link', { name: 'Payments Service' }),
+  ).toBeVisible();
+  await expect(
+    table.getByRole('link', { name: 'Storefront Web' }),
+  ).toBeVisible();
 
   await table.getByRole('link', { name: 'Payments Service' }).click();
-  await expect(page.getByRole('heading', { name: 'Payments Service' }).first()).toBeVisible();
+  await expect(
+    page.getByRole('heading', { name: 'Payments Service' }).first(),
+  ).toBeVisible();
 
   // APIs tab: provided and consumed APIs.
   await openTab(page, 'APIs');
@@ -40,15 +48,21 @@ test('browse the catalog, a service, its APIs and the OpenAPI definition', async
 
   // The API's definition renders the OpenAPI operations.
   await openTab(page, 'Definition');
-  await expect(page.getByText('/payments/{paymentId}/capture').first()).toBeVisible();
+  await expect(
+    page.getByText('/payments/{paymentId}/capture').first(),
+  ).toBeVisible();
   await expect(page.getByText('Authorise a payment').first()).toBeVisible();
 });
 
 test('dependencies tab of a website', async ({ page }) => {
   await signIn(page, '/catalog/default/component/storefront-web');
   await openTab(page, 'Dependencies');
-  await expect(page.getByRole('link', { name: 'Design System' }).first()).toBeVisible();
-  await expect(page.getByRole('link', { name: 'Product Catalog Service' }).first()).toBeVisible();
+  await expect(
+    page.getByRole('link', { name: 'Design System' }).first(),
+  ).toBeVisible();
+  await expect(
+    page.getByRole('link', { name: 'Product Catalog Service' }).first(),
+  ).toBeVisible();
 });
 
 test('entity pages of every kind render', async ({ page }) => {
@@ -62,14 +76,21 @@ test('entity pages of every kind render', async ({ page }) => {
   ];
   for (const [path, title] of pages) {
     await page.goto(`${base()}${path}`);
-    await expect(page.getByRole('heading', { name: title }).first(), path).toBeVisible();
+    await expect(
+      page.getByRole('heading', { name: title }).first(),
+      path,
+    ).toBeVisible();
   }
   // AsyncAPI and GraphQL definitions render too.
-  await page.goto(`${base()}/catalog/default/api/product-catalog-api/definition`);
+  await page.goto(
+    `${base()}/catalog/default/api/product-catalog-api/definition`,
+  );
   await expect(page.getByText('Money', { exact: true }).first()).toBeVisible();
   await page.getByText('Mutation', { exact: true }).first().click();
   await expect(page.getByText('adjustStock').first()).toBeVisible();
-  await page.goto(`${base()}/catalog/default/api/payment-events-api/definition`);
+  await page.goto(
+    `${base()}/catalog/default/api/payment-events-api/definition`,
+  );
   await expect(page.getByText('payments.captured').first()).toBeVisible();
 });
 
@@ -77,7 +98,9 @@ test('find a component through search', async ({ page }) => {
   await signIn(page);
   await expect(async () => {
     await page.goto(`${base()}/search?query=ledger`);
-    await expect(page.getByText('Ledger Library').first()).toBeVisible({ timeout: 3_000 });
+    await expect(page.getByText('Ledger Library').first()).toBeVisible({
+      timeout: 3_000,
+    });
   }).toPass({ timeout: 60_000 });
   await page.getByText('Ledger Library').first().click();
   await expect(page).toHaveURL(/\/catalog\/default\/component\/ledger-library/);

@@ -27,7 +27,11 @@ describe('App', () => {
   it('renders the branded sign-in page with guest sign-in', async () => {
     withConfig(['guest']);
     render(App.createRoot());
-    expect(await screen.findByText('Acme Developer Portal', {}, { timeout: 15000 })).toBeInTheDocument();
-    expect(await screen.findByRole('button', { name: /enter/i })).toBeInTheDocument();
+    expect(
+      await screen.findByText('Acme Developer Portal', {}, { timeout: 15000 }),
+    ).toBeInTheDocument();
+    expect(
+      await screen.findByRole('button', { name: /enter/i }),
+    ).toBeInTheDocument();
   });
 });

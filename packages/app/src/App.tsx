@@ -10,5 +10,11 @@ import { themeModule } from './modules/theme';
  * (`app.packages: all`); the modules here add the portal's own parts.
  */
 export default createApp({
-  features: [catalogPlugin, navModule, themeModule, signInModule, entityPagesModule],
+  features: [
+    catalogPlugin,
+    navModule,
+    themeModule,
+    signInModule,
+    entityPagesModule,
+  ],
 });

@@ -1,18 +1,25 @@
-import { createContractSubstitution, MissingEnvironmentError } from './contract';
+import {
+  createContractSubstitution,
+  MissingEnvironmentError,
+} from './contract';
 
 describe('createContractSubstitution', () => {
   it('returns set values trimmed and ignores missing optional variables', async () => {
     const { substitute, check } = createContractSubstitution({
       APP_BASE_URL: ' https://portal.example.com ',
     });
-    await expect(substitute('APP_BASE_URL')).resolves.toBe('https://portal.example.com');
+    await expect(substitute('APP_BASE_URL')).resolves.toBe(
+      'https://portal.example.com',
+    );
     await expect(substitute('PORT')).resolves.toBeUndefined();
     await expect(substitute('PORTAL_API_TOKEN')).resolves.toBeUndefined();
     expect(() => check()).not.toThrow();
   });
 
   it('names every referenced required variable that is missing or empty', async () => {
-    const { substitute, check } = createContractSubstitution({ POSTGRES_USER: '  ' });
+    const { substitute, check } = createContractSubstitution({
+      POSTGRES_USER: '  ',
+    });
     await substitute('POSTGRES_PASSWORD');
     await substitute('POSTGRES_USER');
     await substitute('APP_BASE_URL');
@@ -28,11 +35,35 @@ describe('createContractSubstitution', () => {
       'POSTGRES_PASSWORD',
       'POSTGRES_USER',
     ]);
-    expect((error as Error).message).toContain('APP_BASE_URL: public URL of the portal');
+    expect((error as Error).message).toContain(
+      'APP_BASE_URL: public URL of the portal',
+    );
   });
 
   it('does not complain about required variables nothing references', () => {
     const { check } = createContractSubstitution({});
+    expect(() => check()).not.toThrow();
+  });
+});
+
+describe('contract validation', () => {
+  it('names a set variable whose value is unusable', async () => {
+    const { substitute, check } = createContractSubstitution({
+      PORTAL_API_TOKEN: 'short',
+    });
+    await substitute('PORTAL_API_TOKEN');
+    expect(() => check()).toThrow(
+      /Invalid environment variable PORTAL_API_TOKEN:\n {2}PORTAL_API_TOKEN must be at least 16 characters/,
+    );
+  });
+
+  it('accepts a strong token', async () => {
+    const { substitute, check } = createContractSubstitution({
+      PORTAL_API_TOKEN: 'a-strong-token-0123456789',
+    });
+    await expect(substitute('PORTAL_API_TOKEN')).resolves.toBe(
+      'a-strong-token-0123456789',
+    );
     expect(() => check()).not.toThrow();
   });
 });

@@ -12,36 +12,88 @@ export interface ContractVariable {
   name: string;
   required: boolean;
   description: string;
+  /** Returns a problem with a set value, or undefined when it is fine. */
+  validate?: (value: string) => string | undefined;
 }
 
 export const deploymentContract: ReadonlyArray<ContractVariable> = [
-  { name: 'PORT', required: false, description: 'port to listen on (default 7007)' },
-  { name: 'APP_BASE_URL', required: true, description: 'public URL of the portal' },
-  { name: 'POSTGRES_HOST', required: true, description: 'Cloud SQL host, or /cloudsql/<instance> for the Unix socket' },
-  { name: 'POSTGRES_PORT', required: false, description: 'PostgreSQL port (default 5432)' },
+  {
+    name: 'PORT',
+    required: false,
+    description: 'port to listen on (default 7007)',
+  },
+  {
+    name: 'APP_BASE_URL',
+    required: true,
+    description: 'public URL of the portal',
+  },
+  {
+    name: 'POSTGRES_HOST',
+    required: true,
+    description: 'Cloud SQL host, or /cloudsql/<instance> for the Unix socket',
+  },
+  {
+    name: 'POSTGRES_PORT',
+    required: false,
+    description: 'PostgreSQL port (default 5432)',
+  },
   { name: 'POSTGRES_USER', required: true, description: 'PostgreSQL user' },
-  { name: 'POSTGRES_PASSWORD', required: true, description: 'PostgreSQL password' },
-  { name: 'PORTAL_API_TOKEN', required: false, description: 'static token for machine clients; unset means none is accepted' },
+  {
+    name: 'POSTGRES_PASSWORD',
+    required: true,
+    description: 'PostgreSQL password',
+  },
+  {
+    name: 'PORTAL_API_TOKEN',
+    required: false,
+    description:
+      'static token for machine clients; unset means none is accepted',
+    validate: value =>
+      /^\S{16,}$/.test(value)
+        ? undefined
+        : 'must be at least 16 characters without spaces',
+  },
 ];
 
-/** Raised when required contract variables are missing; names every one. */
+/**
+ * Raised when required contract variables are missing or set ones are
+ * invalid; the message names every one.
+ */
 export class MissingEnvironmentError extends Error {
   readonly variables: string[];
-  constructor(variables: string[], contract: ReadonlyArray<ContractVariable>) {
-    const lines = variables.map(name => {
-      const entry = contract.find(v => v.name === name);
-      return `  ${name}${entry ? `: ${entry.description}` : ''}`;
-    });
-    super(
-      `Missing required environment variable${variables.length > 1 ? 's' : ''} ` +
-        `${variables.join(', ')}; the configuration references ${
-          variables.length > 1 ? 'them' : 'it'
-        } but ${variables.length > 1 ? 'they are' : 'it is'} not set:\n${lines.join(
-          '\n',
-        )}\nSee docs/configuration.md for the deployment contract.`,
-    );
+  constructor(
+    missing: string[],
+    contract: ReadonlyArray<ContractVariable>,
+    invalid: Map<string, string> = new Map(),
+  ) {
+    const parts: string[] = [];
+    if (missing.length > 0) {
+      const lines = missing.map(name => {
+        const entry = contract.find(v => v.name === name);
+        return `  ${name}${entry ? `: ${entry.description}` : ''}`;
+      });
+      const plural = missing.length > 1;
+      parts.push(
+        `Missing required environment variable${
+          plural ? 's' : ''
+        } ${missing.join(', ')}; ` +
+          `the configuration references ${plural ? 'them' : 'it'} but ${
+            plural ? 'they are' : 'it is'
+          } not set:\n${lines.join('\n')}`,
+      );
+    }
+    if (invalid.size > 0) {
+      const lines = [...invalid].map(([name, why]) => `  ${name} ${why}`);
+      parts.push(
+        `Invalid environment variable${invalid.size > 1 ? 's' : ''} ${[
+          ...invalid.keys(),
+        ].join(', ')}:\n${lines.join('\n')}`,
+      );
+    }
+    parts.push('See docs/configuration.md for the deployment contract.');
+    super(parts.join('\n'));
     this.name = 'MissingEnvironmentError';
-    this.variables = variables;
+    this.variables = [...missing, ...invalid.keys()];
   }
 }
 
@@ -54,21 +106,26 @@ export function createContractSubstitution(
   env: Record<string, string | undefined>,
   contract: ReadonlyArray<ContractVariable> = deploymentContract,
 ) {
-  const required = new Set(contract.filter(v => v.required).map(v => v.name));
+  const byName = new Map(contract.map(v => [v.name, v]));
   const missing = new Set<string>();
+  const invalid = new Map<string, string>();
   const substitute = async (name: string): Promise<string | undefined> => {
     const value = env[name]?.trim();
     if (!value) {
-      if (required.has(name)) {
+      if (byName.get(name)?.required) {
         missing.add(name);
       }
       return undefined;
     }
+    const problem = byName.get(name)?.validate?.(value);
+    if (problem) {
+      invalid.set(name, problem);
+    }
     return value;
   };
   const check = () => {
-    if (missing.size > 0) {
-      throw new MissingEnvironmentError([...missing].sort(), contract);
+    if (missing.size > 0 || invalid.size > 0) {
+      throw new MissingEnvironmentError([...missing].sort(), contract, invalid);
     }
   };
   return { substitute, check };

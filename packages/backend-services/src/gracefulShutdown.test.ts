@@ -13,7 +13,11 @@ function get(port: number, path: string) {
           let body = '';
           res.on('data', d => (body += d));
           res.on('end', () =>
-            resolve({ status: res.statusCode!, connection: res.headers.connection, body }),
+            resolve({
+              status: res.statusCode!,
+              connection: res.headers.connection,
+              body,
+            }),
           );
         })
         .on('error', reject);
@@ -25,7 +29,9 @@ describe('installDrain', () => {
   it('lets an in-flight request finish, then closes its keep-alive connection', async () => {
     const app = express();
     const server = http.createServer(app);
-    const beginDrain = installDrain(app, server, mockServices.logger.mock(), { drainLimitMs: 5_000 });
+    const beginDrain = installDrain(app, server, mockServices.logger.mock(), {
+      drainLimitMs: 5_000,
+    });
     let started!: () => void;
     const requestStarted = new Promise<void>(r => (started = r));
     app.get('/slow', (_req, res) => {
@@ -51,7 +57,9 @@ describe('installDrain', () => {
   it('cuts requests that outlive the drain limit', async () => {
     const app = express();
     const server = http.createServer(app);
-    const beginDrain = installDrain(app, server, mockServices.logger.mock(), { drainLimitMs: 300 });
+    const beginDrain = installDrain(app, server, mockServices.logger.mock(), {
+      drainLimitMs: 300,
+    });
     app.get('/hang', () => {
       /* never answers */
     });
@@ -79,7 +87,10 @@ describe('installDrain', () => {
     });
     await new Promise<void>(r => server.listen(0, '127.0.0.1', () => r()));
     const port = (server.address() as AddressInfo).port;
-    const response = get(port, '/api/events/bus/v1/subscriptions/catalog/events');
+    const response = get(
+      port,
+      '/api/events/bus/v1/subscriptions/catalog/events',
+    );
     await requestStarted;
     const t0 = Date.now();
     beginDrain();

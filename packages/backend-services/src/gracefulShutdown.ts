@@ -58,7 +58,9 @@ export function installDrain(
       }
     }
     server.closeIdleConnections();
-    logger.info(`Shutting down: draining ${inFlight.size} in-flight request(s)`);
+    logger.info(
+      `Shutting down: draining ${inFlight.size} in-flight request(s)`,
+    );
     const timer = setTimeout(() => {
       if (inFlight.size > 0) {
         logger.warn(

@@ -1,6 +1,7 @@
 /**
  * Service factories of the portal's backend: root config with the deployment
- * contract check, and the optional static API token.
+ * contract check (static access without a token is dropped), and connection
+ * draining on shutdown.
  *
  * @packageDocumentation
  */
@@ -12,10 +13,7 @@ export {
 export type { ContractVariable } from './contract';
 export { loadPortalConfig, portalRootConfigServiceFactory } from './rootConfig';
 export type { LoadPortalConfigOptions } from './rootConfig';
-export {
-  optionalStaticTokenHandler,
-  optionalStaticTokenHandlerFactory,
-} from './apiToken';
+export { dropTokenlessStaticAccess } from './staticAccess';
 export {
   installDrain,
   portalRootHttpRouterServiceFactory,

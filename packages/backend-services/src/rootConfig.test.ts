@@ -27,14 +27,23 @@ describe('loadPortalConfig', () => {
         '',
       ].join('\n'),
     );
-    files = ['--config', path.join(dir, 'base.yaml'), '--config', path.join(dir, 'prod.yaml')];
+    files = [
+      '--config',
+      path.join(dir, 'base.yaml'),
+      '--config',
+      path.join(dir, 'prod.yaml'),
+    ];
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('layers files left to right and applies fallbacks', async () => {
     const config = await loadPortalConfig({
       argv: ['node', 'backend', ...files],
-      env: { APP_BASE_URL: 'https://portal.example.com', POSTGRES_HOST: 'db', POSTGRES_PASSWORD: 'pw' },
+      env: {
+        APP_BASE_URL: 'https://portal.example.com',
+        POSTGRES_HOST: 'db',
+        POSTGRES_PASSWORD: 'pw',
+      },
       watch: false,
     });
     expect(config.getString('app.baseUrl')).toBe('https://portal.example.com');
@@ -49,6 +58,37 @@ describe('loadPortalConfig', () => {
         env: { POSTGRES_HOST: 'db' },
         watch: false,
       }),
-    ).rejects.toThrow(/Missing required environment variables APP_BASE_URL, POSTGRES_PASSWORD/);
+    ).rejects.toThrow(
+      /Missing required environment variables APP_BASE_URL, POSTGRES_PASSWORD/,
+    );
+  });
+
+  it('drops the static API token entry when PORTAL_API_TOKEN is unset', async () => {
+    const tokenFile = path.join(dir, 'token.yaml');
+    fs.writeFileSync(
+      tokenFile,
+      [
+        'backend:',
+        '  auth:',
+        '    externalAccess:',
+        '      - type: static',
+        '        options:',
+        '          token: ${PORTAL_API_TOKEN}',
+        '          subject: portal-api-token',
+        '',
+      ].join('\n'),
+    );
+    const argv = ['node', 'backend', '--config', tokenFile];
+    const without = await loadPortalConfig({ argv, env: {}, watch: false });
+    expect(without.getConfigArray('backend.auth.externalAccess')).toEqual([]);
+
+    const withToken = await loadPortalConfig({
+      argv,
+      env: { PORTAL_API_TOKEN: 'pipeline-token-0123456789' },
+      watch: false,
+    });
+    const [entry] = withToken.getConfigArray('backend.auth.externalAccess');
+    expect(entry.getString('options.token')).toBe('pipeline-token-0123456789');
+    (withToken as any).close?.();
   });
 });

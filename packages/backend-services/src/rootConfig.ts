@@ -3,12 +3,15 @@ import {
   createServiceFactory,
   RootConfigService,
 } from '@backstage/backend-plugin-api';
+import { ConfigReader } from '@backstage/config';
 import { ConfigSources } from '@backstage/config-loader';
+import { JsonObject } from '@backstage/types';
 import {
   ContractVariable,
   createContractSubstitution,
   deploymentContract,
 } from './contract';
+import { dropTokenlessStaticAccess } from './staticAccess';
 
 export interface LoadPortalConfigOptions {
   /** Command line; `--config <file>` arguments pick the files (default: process.argv). */
@@ -23,7 +26,9 @@ export interface LoadPortalConfigOptions {
 /**
  * Loads configuration the way Backstage's default root config service does,
  * then fails with one message naming every required contract variable that
- * the loaded files reference but the environment does not provide.
+ * the loaded files reference but the environment does not provide (or whose
+ * value is unusable). A `static` external access entry without a token is
+ * dropped (see staticAccess.ts).
  */
 export async function loadPortalConfig(
   options: LoadPortalConfigOptions = {},
@@ -46,7 +51,19 @@ export async function loadPortalConfig(
     config.close();
     throw error;
   }
-  return config;
+  const { data, dropped } = dropTokenlessStaticAccess(config.get<JsonObject>());
+  if (dropped.length === 0) {
+    return config;
+  }
+  // Static access without a token (PORTAL_API_TOKEN unset): disabled.
+  config.close();
+  for (const subject of dropped) {
+    // eslint-disable-next-line no-console
+    console.log(
+      `Static external access '${subject}' has no token (PORTAL_API_TOKEN unset?); no static token is accepted for it`,
+    );
+  }
+  return new ConfigReader(data, 'portal');
 }
 
 /**

@@ -3,6 +3,7 @@
  * scripts/e2e/global-setup.js started from the production tree on PostgreSQL,
  * and against servers started here from the same tree.
  */
+import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
@@ -12,7 +13,10 @@ const portal = require('../../../scripts/lib/portal');
 
 const base = () => process.env.PORTAL_URL!;
 const token = () => process.env.PORTAL_API_TOKEN!;
-const pg = () => ({ host: process.env.PORTAL_PG_HOST!, port: Number(process.env.PORTAL_PG_PORT) });
+const pg = () => ({
+  host: process.env.PORTAL_PG_HOST!,
+  port: Number(process.env.PORTAL_PG_PORT),
+});
 
 test.describe('production smoke', () => {
   test('answers readiness and liveness', async ({ request }) => {
@@ -32,7 +36,9 @@ test.describe('production smoke', () => {
     expect(html).toMatch(/<script[^>]+src="[^"]*static\/[^"]+\.js"/);
   });
 
-  test('serves catalog entities to the API token and 401 without it', async ({ request }) => {
+  test('serves catalog entities to the API token and 401 without it', async ({
+    request,
+  }) => {
     const entities = await portal.waitFor('sample entities', async () => {
       const res = await request.get(`${base()}/api/catalog/entities`, {
         headers: { Authorization: `Bearer ${token()}` },
@@ -43,7 +49,11 @@ test.describe('production smoke', () => {
     });
     const names = entities.map((e: any) => `${e.kind}:${e.metadata.name}`);
     expect(names).toEqual(
-      expect.arrayContaining(['Component:developer-portal', 'Component:payments-service', 'API:payments-api']),
+      expect.arrayContaining([
+        'Component:developer-portal',
+        'Component:payments-service',
+        'API:payments-api',
+      ]),
     );
 
     const anonymous = await request.get(`${base()}/api/catalog/entities`);
@@ -61,7 +71,11 @@ test.describe('start-up and shutdown', () => {
     const env = portal.contractEnv({ pg: pg(), port });
     delete env.APP_BASE_URL;
     delete env.POSTGRES_PASSWORD;
-    const server = portal.startServer({ tree: process.env.PORTAL_TREE, env, extraArgs: [] });
+    const server = portal.startServer({
+      tree: process.env.PORTAL_TREE,
+      env,
+      extraArgs: [],
+    });
     const result = await Promise.race([
       server.exited,
       new Promise(r => setTimeout(() => r('timeout'), 30_000)),
@@ -72,6 +86,30 @@ test.describe('start-up and shutdown', () => {
       'Missing required environment variables APP_BASE_URL, POSTGRES_PASSWORD',
     );
     await server.stop();
+  });
+
+  test('without PORTAL_API_TOKEN no static token is accepted', async () => {
+    const port = await portal.freePort();
+    // Same catalog locations as the shared server (demo layer), so sharing its
+    // database is safe.
+    const server = portal.startServer({
+      tree: process.env.PORTAL_TREE,
+      env: portal.contractEnv({ pg: pg(), port }),
+    });
+    try {
+      await server.waitReady();
+      for (const candidate of [token(), 'undefined', '']) {
+        const res = await fetch(`${server.base}/api/catalog/entities`, {
+          headers: { Authorization: `Bearer ${candidate}` },
+        });
+        expect(res.status, `token '${candidate}'`).toBe(401);
+      }
+      expect(server.output()).toContain(
+        "Static external access 'portal-api-token' has no token",
+      );
+    } finally {
+      await server.stop();
+    }
   });
 
   test('without the demo layer guest sign-in is off; SIGTERM drains and exits 0 within 10 s', async () => {
@@ -94,14 +132,48 @@ test.describe('start-up and shutdown', () => {
       expect(guest.status).toBeGreaterThanOrEqual(400);
 
       // An in-flight request: headers sent, body trickled across the SIGTERM.
-      const body = JSON.stringify({ entityRefs: ['component:default/developer-portal'] });
+      const body = JSON.stringify({
+        entityRefs: ['component:default/developer-portal'],
+      });
       const socket = net.connect(port, '127.0.0.1');
       let response = '';
       socket.on('data', d => (response += d));
-      const socketClosed = new Promise<void>(r => socket.on('close', () => r()));
+      const socketClosed = new Promise<void>(r =>
+        socket.on('close', () => r()),
+      );
       socket.write(
         `POST /api/catalog/entities/by-refs HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${token()}\r\n` +
-          `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 5)}`,
+          `Content-Type: application/json\r\nContent-Length: ${
+            body.length
+          }\r\n\r\n${body.slice(0, 5)}`,
+      );
+      await new Promise(r => setTimeout(r, 300));
+
+      // A second in-flight request: a large download the client reads slowly.
+      const html = await (await fetch(`${server.base}/`)).text();
+      const scripts = [...html.matchAll(/src="([^"]+\.js)"/g)].map(m => m[1]);
+      expect(scripts.length).toBeGreaterThan(0);
+      const download = new Promise<{ expected: number; received: number }>(
+        (resolve, reject) => {
+          const req = http.get(
+            `${server.base}${scripts[scripts.length - 1]}`,
+            { headers: { 'Accept-Encoding': 'identity' } },
+            res => {
+              let received = 0;
+              res.pause();
+              setTimeout(() => res.resume(), 2500);
+              res.on('data', d => (received += d.length));
+              res.on('end', () =>
+                resolve({
+                  expected: Number(res.headers['content-length']),
+                  received,
+                }),
+              );
+              res.on('error', reject);
+            },
+          );
+          req.on('error', reject);
+        },
       );
       await new Promise(r => setTimeout(r, 300));
 
@@ -109,7 +181,9 @@ test.describe('start-up and shutdown', () => {
       server.child.kill('SIGTERM');
       await new Promise(r => setTimeout(r, 1000));
       // New connections are refused once draining started.
-      const refused = await fetch(`${server.base}/.backstage/health/v1/liveness`).then(
+      const refused = await fetch(
+        `${server.base}/.backstage/health/v1/liveness`,
+      ).then(
         () => false,
         () => true,
       );
@@ -120,6 +194,13 @@ test.describe('start-up and shutdown', () => {
       await socketClosed;
       expect(response.split('\r\n')[0]).toBe('HTTP/1.1 200 OK');
       expect(response).toContain('"items"');
+      const { expected, received } = await download;
+      expect(expected).toBeGreaterThan(0);
+      expect(received).toBe(expected);
+      test.info().annotations.push({
+        type: 'shutdown-ms',
+        description: String(exit.at - sigterm),
+      });
       expect(exit.code).toBe(0);
       expect(exit.at - sigterm).toBeLessThan(10_000);
     } finally {

@@ -4,7 +4,6 @@
  */
 import { createBackend } from '@backstage/backend-defaults';
 import {
-  optionalStaticTokenHandlerFactory,
   portalRootConfigServiceFactory,
   portalRootHttpRouterServiceFactory,
 } from '@internal/backend-services';
@@ -12,10 +11,9 @@ import {
 const backend = createBackend();
 
 // Service overrides: config with the deployment-contract check, connection
-// draining on SIGTERM, optional static API token.
+// draining on SIGTERM.
 backend.add(portalRootConfigServiceFactory);
 backend.add(portalRootHttpRouterServiceFactory);
-backend.add(optionalStaticTokenHandlerFactory);
 
 // Serves the built frontend (packages/app) from the same process.
 backend.add(import('@backstage/plugin-app-backend'));
@@ -29,12 +27,16 @@ backend.add(import('@backstage/plugin-events-backend'));
 
 // Catalog.
 backend.add(import('@backstage/plugin-catalog-backend'));
-backend.add(import('@backstage/plugin-catalog-backend-module-scaffolder-entity-model'));
+backend.add(
+  import('@backstage/plugin-catalog-backend-module-scaffolder-entity-model'),
+);
 backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
 
 // Permissions: the portal's own policy.
 backend.add(import('@backstage/plugin-permission-backend'));
-backend.add(import('@internal/backstage-plugin-permission-backend-module-portal-policy'));
+backend.add(
+  import('@internal/backstage-plugin-permission-backend-module-portal-policy'),
+);
 
 // Scaffolder.
 backend.add(import('@backstage/plugin-scaffolder-backend'));

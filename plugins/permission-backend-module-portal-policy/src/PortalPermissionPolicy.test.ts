@@ -1,4 +1,7 @@
-import { AuthorizeResult, createPermission } from '@backstage/plugin-permission-common';
+import {
+  AuthorizeResult,
+  createPermission,
+} from '@backstage/plugin-permission-common';
 import { PortalPermissionPolicy } from './PortalPermissionPolicy';
 
 describe('PortalPermissionPolicy (placeholder)', () => {

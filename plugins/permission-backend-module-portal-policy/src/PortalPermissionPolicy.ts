@@ -1,4 +1,7 @@
-import { PolicyDecision, AuthorizeResult } from '@backstage/plugin-permission-common';
+import {
+  PolicyDecision,
+  AuthorizeResult,
+} from '@backstage/plugin-permission-common';
 import {
   PermissionPolicy,
   PolicyQuery,

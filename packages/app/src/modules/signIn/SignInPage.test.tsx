@@ -12,7 +12,10 @@ describe('readSignInProviders', () => {
     });
   });
   it('treats a missing setting as no providers', () => {
-    expect(readSignInProviders(undefined)).toEqual({ providers: [], unknown: [] });
+    expect(readSignInProviders(undefined)).toEqual({
+      providers: [],
+      unknown: [],
+    });
   });
 });
 
@@ -20,7 +23,12 @@ describe('SignInPage', () => {
   it('says so when no sign-in method is configured, naming unknown ones', async () => {
     await renderInTestApp(
       <TestApiProvider
-        apis={[[configApiRef, new ConfigReader({ app: { signIn: { providers: ['okta-typo'] } } })]]}
+        apis={[
+          [
+            configApiRef,
+            new ConfigReader({ app: { signIn: { providers: ['okta-typo'] } } }),
+          ],
+        ]}
       >
         <SignInPage onSignInSuccess={jest.fn()} />
       </TestApiProvider>,

@@ -4,7 +4,11 @@ import {
   Page,
   SignInPage as CoreSignInPage,
 } from '@backstage/core-components';
-import { configApiRef, SignInPageProps, useApi } from '@backstage/core-plugin-api';
+import {
+  configApiRef,
+  SignInPageProps,
+  useApi,
+} from '@backstage/core-plugin-api';
 import Typography from '@material-ui/core/Typography';
 
 /** Sign-in methods the page knows; `app.signIn.providers` picks among them. */
@@ -46,5 +50,11 @@ export const SignInPage = (props: SignInPageProps) => {
       </Page>
     );
   }
-  return <CoreSignInPage {...props} title="Acme Developer Portal" providers={providers} />;
+  return (
+    <CoreSignInPage
+      {...props}
+      title="Acme Developer Portal"
+      providers={providers}
+    />
+  );
 };

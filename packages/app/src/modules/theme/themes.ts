@@ -8,15 +8,42 @@ import {
 import { brand } from './brand';
 
 const pageTheme = {
-  home: genPageTheme({ colors: [brand.primary, brand.navy], shape: shapes.wave }),
-  documentation: genPageTheme({ colors: [brand.primary, brand.navy], shape: shapes.wave2 }),
-  tool: genPageTheme({ colors: [brand.primary, brand.navy], shape: shapes.round }),
-  service: genPageTheme({ colors: [brand.primary, brand.navy], shape: shapes.wave }),
-  website: genPageTheme({ colors: [brand.primary, brand.navy], shape: shapes.wave }),
-  library: genPageTheme({ colors: [brand.primary, brand.navy], shape: shapes.wave }),
-  other: genPageTheme({ colors: [brand.primary, brand.navy], shape: shapes.wave }),
-  app: genPageTheme({ colors: [brand.primary, brand.navy], shape: shapes.wave }),
-  apis: genPageTheme({ colors: [brand.accent, brand.navy], shape: shapes.wave2 }),
+  home: genPageTheme({
+    colors: [brand.primary, brand.navy],
+    shape: shapes.wave,
+  }),
+  documentation: genPageTheme({
+    colors: [brand.primary, brand.navy],
+    shape: shapes.wave2,
+  }),
+  tool: genPageTheme({
+    colors: [brand.primary, brand.navy],
+    shape: shapes.round,
+  }),
+  service: genPageTheme({
+    colors: [brand.primary, brand.navy],
+    shape: shapes.wave,
+  }),
+  website: genPageTheme({
+    colors: [brand.primary, brand.navy],
+    shape: shapes.wave,
+  }),
+  library: genPageTheme({
+    colors: [brand.primary, brand.navy],
+    shape: shapes.wave,
+  }),
+  other: genPageTheme({
+    colors: [brand.primary, brand.navy],
+    shape: shapes.wave,
+  }),
+  app: genPageTheme({
+    colors: [brand.primary, brand.navy],
+    shape: shapes.wave,
+  }),
+  apis: genPageTheme({
+    colors: [brand.accent, brand.navy],
+    shape: shapes.wave2,
+  }),
 };
 
 export const acmeLightTheme = createUnifiedTheme({

@@ -28,7 +28,10 @@ export const postgresUrl =
 
 export type DatabaseKind = 'postgres' | 'sqlite';
 
-export function databaseConfig(kind: DatabaseKind, sqliteDir?: string): JsonObject {
+export function databaseConfig(
+  kind: DatabaseKind,
+  sqliteDir?: string,
+): JsonObject {
   if (kind === 'postgres') {
     if (!postgresUrl) {
       throw new Error(
@@ -73,7 +76,9 @@ export async function startCatalogBackend(options: {
       searchPg,
       searchCatalog,
       databaseServiceFactory,
-      ...(process.env.PORTAL_TEST_LOG ? [mockServices.rootLogger.factory({ level: 'warn' })] : []),
+      ...(process.env.PORTAL_TEST_LOG
+        ? [mockServices.rootLogger.factory({ level: 'warn' })]
+        : []),
       schedulerServiceFactory,
       urlReaderServiceFactory,
       mockServices.rootConfig.factory({
@@ -81,15 +86,39 @@ export async function startCatalogBackend(options: {
           backend: {
             baseUrl: 'http://localhost:7007',
             database: options.database,
-            reading: { allow: (options.readingAllow ?? []).map(host => ({ host })) },
+            reading: {
+              allow: (options.readingAllow ?? []).map(host => ({ host })),
+            },
           },
           catalog: {
             processingInterval: { seconds: 1 },
-            rules: [{ allow: ['Component', 'System', 'Domain', 'API', 'Resource', 'Location', 'User', 'Group', 'Template'] }],
+            rules: [
+              {
+                allow: [
+                  'Component',
+                  'System',
+                  'Domain',
+                  'API',
+                  'Resource',
+                  'Location',
+                  'User',
+                  'Group',
+                  'Template',
+                ],
+              },
+            ],
             locations: options.locations as unknown as JsonObject[],
           },
           search: {
-            collators: { catalog: { schedule: { frequency: { minutes: 10 }, timeout: { minutes: 5 }, initialDelay: { seconds: 1 } } } },
+            collators: {
+              catalog: {
+                schedule: {
+                  frequency: { minutes: 10 },
+                  timeout: { minutes: 5 },
+                  initialDelay: { seconds: 1 },
+                },
+              },
+            },
           },
         },
       }),
