@@ -16,7 +16,16 @@ export default defineConfig({
   forbidOnly: !!process.env.CI,
   retries: 0,
   workers: 1,
-  reporter: [['list'], ['json', { outputFile: '.cache/e2e-results.json' }]],
+  reporter: [
+    ['list'],
+    [
+      'json',
+      {
+        outputFile:
+          process.env.PLAYWRIGHT_JSON_OUTPUT_NAME || '.cache/e2e-results.json',
+      },
+    ],
+  ],
   outputDir: '.cache/e2e-test-results',
   use: {
     baseURL: process.env.PORTAL_URL,
@@ -31,6 +40,8 @@ export default defineConfig({
     {
       name: 'browser',
       testDir: 'packages/app/e2e-tests',
+      // The smoke suite must pass first.
+      dependencies: ['server'],
       use: {
         browserName: 'chromium',
         viewport: { width: 1400, height: 900 },

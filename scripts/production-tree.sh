@@ -45,8 +45,14 @@ install_step() {
 
 bundle_step() {
   [ -f "$dist/bundle.tar.gz" ] || { echo "production-tree: $dist/bundle.tar.gz missing; run 'yarn build:backend' first" >&2; exit 1; }
+  # Copy the bundle aside first: with SRC = target it lives in the folder that
+  # is replaced.
+  local bundle
+  bundle="$(mktemp)"
+  cp "$dist/bundle.tar.gz" "$bundle"
   rm -rf "$target/packages/app/dist" "$target/packages/backend/dist"
-  tar -xzf "$dist/bundle.tar.gz" -C "$target"
+  tar -xzf "$bundle" -C "$target"
+  rm -f "$bundle"
   if [ "$SRC" != "$target" ]; then
     for f in "$SRC"/app-config*.yaml; do cp "$f" "$target/"; done
     rm -rf "$target/examples" "$target/templates"
