@@ -10,3 +10,13 @@ export APP_BASE_URL=https://portal.example.com POSTGRES_HOST=db.internal \
   POSTGRES_USER=portal POSTGRES_PASSWORD=placeholder PORTAL_API_TOKEN=placeholder-token-0123456789
 check --config app-config.yaml --config app-config.production.yaml
 check --config app-config.yaml --config app-config.production.yaml --config examples/app-config.demo.yaml
+
+# Self-test: a mistyped key must fail the strict check, or the check is toothless.
+typo="$(mktemp --suffix=.yaml)"
+trap 'rm -f "$typo"' EXIT
+printf 'catalog:\n  rulez: []\n' > "$typo"
+if check --config app-config.yaml --config "$typo" >/dev/null 2>&1; then
+  echo "config-check: a mistyped key (catalog.rulez) passed the strict check" >&2
+  exit 1
+fi
+echo "config-check: a mistyped key is rejected, as it should be" >&2

@@ -17,6 +17,9 @@ async function openTab(page: Page, name: string) {
 async function signIn(page: Page, path = '/') {
   await page.goto(`${base()}${path}`);
   await page.getByRole('button', { name: 'Enter' }).click();
+  // Signed in: the sign-in page is gone and the sidebar is there.
+  await expect(page.getByRole('button', { name: 'Enter' })).toBeHidden();
+  await expect(page.getByRole('link', { name: 'Settings' })).toBeVisible();
 }
 
 test('browse the catalog, a service, its APIs and the OpenAPI definition', async ({
@@ -104,4 +107,11 @@ test('find a component through search', async ({ page }) => {
   }).toPass({ timeout: 60_000 });
   await page.getByText('Ledger Library').first().click();
   await expect(page).toHaveURL(/\/catalog\/default\/component\/ledger-library/);
+});
+
+test('the scaffolder offers the sample template', async ({ page }) => {
+  await signIn(page, '/create');
+  await expect(page.getByText('Node.js service').first()).toBeVisible();
+  await page.getByRole('button', { name: 'Choose' }).first().click();
+  await expect(page.getByText('About the service').first()).toBeVisible();
 });

@@ -53,6 +53,8 @@ export const SignInPage = (props: SignInPageProps) => {
   return (
     <CoreSignInPage
       {...props}
+      // Sign in again silently with the provider used last (e.g. after a reload).
+      auto
       title="Acme Developer Portal"
       providers={providers}
     />
