@@ -98,4 +98,38 @@ describe('installDrain', () => {
     expect((await response).status).toBe(202);
     expect(Date.now() - t0).toBeLessThan(2_000);
   });
+
+  it('ends a long-poll that starts waiting after draining began', async () => {
+    const app = express();
+    const server = http.createServer(app);
+    const beginDrain = installDrain(app, server, mockServices.logger.mock(), {
+      drainLimitMs: 5_000,
+    });
+    let started!: () => void;
+    const requestStarted = new Promise<void>(r => (started = r));
+    let release!: () => void;
+    const released = new Promise<void>(r => (release = r));
+    app.get(
+      '/api/events/bus/v1/subscriptions/signals/events',
+      async (_req, res) => {
+        started();
+        await released; // reading the subscription, headers not sent yet
+        res.status(202);
+        res.flushHeaders(); // would now wait for a notification
+      },
+    );
+    await new Promise<void>(r => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.address() as AddressInfo).port;
+    const response = get(
+      port,
+      '/api/events/bus/v1/subscriptions/signals/events',
+    );
+    await requestStarted;
+    const t0 = Date.now();
+    beginDrain();
+    release();
+    await new Promise<void>(r => server.close(() => r()));
+    expect((await response).status).toBe(202);
+    expect(Date.now() - t0).toBeLessThan(2_000);
+  });
 });

@@ -43,6 +43,15 @@ export function installDrain(
     if (draining) {
       res.shouldKeepAlive = false;
     }
+    if (longPolls.some(pattern => pattern.test(req.originalUrl))) {
+      // A long-poll that starts waiting (flushes its headers) while draining
+      // is ended right away.
+      const flushHeaders = res.flushHeaders.bind(res);
+      res.flushHeaders = () => {
+        flushHeaders();
+        if (draining) res.end();
+      };
+    }
     inFlight.set(res, req.originalUrl);
     res.on('close', () => inFlight.delete(res));
     next();
@@ -64,7 +73,11 @@ export function installDrain(
     const timer = setTimeout(() => {
       if (inFlight.size > 0) {
         logger.warn(
-          `Shutdown: ${inFlight.size} request(s) still running after ${drainLimitMs} ms; closing their connections`,
+          `Shutdown: ${
+            inFlight.size
+          } request(s) still running after ${drainLimitMs} ms; closing their connections: ${[
+            ...inFlight.values(),
+          ].join(', ')}`,
         );
       }
       server.closeAllConnections();
