@@ -1,5 +1,8 @@
 import { defineConfig } from '@playwright/test';
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { chromiumLaunchOptions } = require('./scripts/lib/portal');
+
 /**
  * End-to-end tests against the production server (the production tree of
  * scripts/production-tree.sh, on PostgreSQL, with the demo data layer), started
@@ -45,18 +48,7 @@ export default defineConfig({
       use: {
         browserName: 'chromium',
         viewport: { width: 1400, height: 900 },
-        launchOptions: {
-          executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-          args: [
-            '--no-sandbox',
-            '--disable-gpu',
-            '--disable-quic',
-            '--no-first-run',
-            '--disable-background-networking',
-            '--disable-component-update',
-            '--disable-sync',
-          ],
-        },
+        launchOptions: chromiumLaunchOptions,
       },
     },
   ],

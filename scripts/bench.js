@@ -47,18 +47,7 @@ async function startAndMeasure(tree, env) {
 async function browserRuns(base) {
   // playwright-core's chromium, the e2e suite's launch flags.
   const { chromium } = require('@playwright/test');
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const browser = await chromium.launch(portal.chromiumLaunchOptions);
   const times = [];
   const bytes = [];
   try {

@@ -170,6 +170,24 @@ function contractEnv({ pg, port, token }) {
   };
 }
 
+/**
+ * How the e2e suite and the benchmark launch Debian's Chromium (Playwright
+ * cannot download its own browsers here). Flags that work as root and keep
+ * Chromium off the network.
+ */
+const chromiumLaunchOptions = {
+  executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
+};
+
 /** Waits until `probe` returns a value other than undefined. */
 async function waitFor(what, probe, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
@@ -195,5 +213,6 @@ module.exports = {
   startServer,
   contractEnv,
   demoConfig,
+  chromiumLaunchOptions,
   waitFor,
 };

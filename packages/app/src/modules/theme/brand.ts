@@ -4,4 +4,5 @@ export const brand = {
   primaryLight: '#3fd69f',
   accent: '#f2a541',
   navy: '#10253f',
+  navyDark: '#0a1726',
 };

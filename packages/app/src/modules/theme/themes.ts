@@ -7,77 +7,44 @@ import {
 } from '@backstage/theme';
 import { brand } from './brand';
 
+const page = (shape: string, accent = brand.primary) =>
+  genPageTheme({ colors: [accent, brand.navy], shape });
+
+// Every page kind gets the brand gradient; API pages use the accent colour.
 const pageTheme = {
-  home: genPageTheme({
-    colors: [brand.primary, brand.navy],
-    shape: shapes.wave,
-  }),
-  documentation: genPageTheme({
-    colors: [brand.primary, brand.navy],
-    shape: shapes.wave2,
-  }),
-  tool: genPageTheme({
-    colors: [brand.primary, brand.navy],
-    shape: shapes.round,
-  }),
-  service: genPageTheme({
-    colors: [brand.primary, brand.navy],
-    shape: shapes.wave,
-  }),
-  website: genPageTheme({
-    colors: [brand.primary, brand.navy],
-    shape: shapes.wave,
-  }),
-  library: genPageTheme({
-    colors: [brand.primary, brand.navy],
-    shape: shapes.wave,
-  }),
-  other: genPageTheme({
-    colors: [brand.primary, brand.navy],
-    shape: shapes.wave,
-  }),
-  app: genPageTheme({
-    colors: [brand.primary, brand.navy],
-    shape: shapes.wave,
-  }),
-  apis: genPageTheme({
-    colors: [brand.accent, brand.navy],
-    shape: shapes.wave2,
-  }),
+  home: page(shapes.wave),
+  documentation: page(shapes.wave2),
+  tool: page(shapes.round),
+  service: page(shapes.wave),
+  website: page(shapes.wave),
+  library: page(shapes.wave),
+  other: page(shapes.wave),
+  app: page(shapes.wave),
+  apis: page(shapes.wave2, brand.accent),
 };
 
-export const acmeLightTheme = createUnifiedTheme({
-  ...createBaseThemeOptions({
-    palette: {
-      ...palettes.light,
-      primary: { main: brand.primary },
-      secondary: { main: brand.accent },
-      navigation: {
-        ...palettes.light.navigation,
-        background: brand.navy,
-        indicator: brand.primaryLight,
-        selectedColor: '#ffffff',
+function acmeTheme(variant: 'light' | 'dark') {
+  const base = variant === 'light' ? palettes.light : palettes.dark;
+  return createUnifiedTheme({
+    ...createBaseThemeOptions({
+      palette: {
+        ...base,
+        primary: {
+          main: variant === 'light' ? brand.primary : brand.primaryLight,
+        },
+        secondary: { main: brand.accent },
+        navigation: {
+          ...base.navigation,
+          background: variant === 'light' ? brand.navy : brand.navyDark,
+          indicator: brand.primaryLight,
+          selectedColor: '#ffffff',
+        },
       },
-    },
-  }),
-  pageTheme,
-  defaultPageTheme: 'home',
-});
+    }),
+    pageTheme,
+    defaultPageTheme: 'home',
+  });
+}
 
-export const acmeDarkTheme = createUnifiedTheme({
-  ...createBaseThemeOptions({
-    palette: {
-      ...palettes.dark,
-      primary: { main: brand.primaryLight },
-      secondary: { main: brand.accent },
-      navigation: {
-        ...palettes.dark.navigation,
-        background: '#0a1726',
-        indicator: brand.primaryLight,
-        selectedColor: '#ffffff',
-      },
-    },
-  }),
-  pageTheme,
-  defaultPageTheme: 'home',
-});
+export const acmeLightTheme = acmeTheme('light');
+export const acmeDarkTheme = acmeTheme('dark');
