@@ -20,6 +20,7 @@ RUN yarn tsc && yarn build:backend
 # --- runtime: Node 24 slim, production dependencies only, non-root ----------
 FROM node:24-bookworm-slim
 ENV NODE_ENV=production
+RUN mkdir /app && chown node:node /app
 USER node
 WORKDIR /app
 # Laid out by the same script the smoke tests, e2e suite and benchmark use
