@@ -20,7 +20,8 @@ RUN yarn tsc && yarn build:backend
 # --- runtime: Node 24 slim, production dependencies only, non-root ----------
 FROM node:24-bookworm-slim
 ENV NODE_ENV=production
-RUN mkdir /app && chown node:node /app
+# Owned by node: the app folder, and the yarn folder that the cache mount lands in.
+RUN mkdir -p /app /home/node/.yarn/berry && chown -R node:node /app /home/node/.yarn
 USER node
 WORKDIR /app
 # Laid out by the same script the smoke tests, e2e suite and benchmark use
