@@ -84,6 +84,11 @@ test('entity pages of every kind render', async ({ page }) => {
       path,
     ).toBeVisible();
   }
+  // The catalog graph draws a service's relations.
+  await page.goto(
+    `${base()}/catalog-graph?rootEntityRefs%5B%5D=component%3Adefault%2Fpayments-service`,
+  );
+  await expect(page.getByText('Ledger Library').first()).toBeVisible();
   // AsyncAPI and GraphQL definitions render too.
   await page.goto(
     `${base()}/catalog/default/api/product-catalog-api/definition`,
