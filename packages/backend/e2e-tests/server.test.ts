@@ -80,6 +80,12 @@ test.describe('start-up and shutdown', () => {
       server.exited,
       new Promise(r => setTimeout(() => r('timeout'), 30_000)),
     ]);
+    if (result === 'timeout') {
+      // eslint-disable-next-line no-console
+      console.log(
+        `HUNG pid ${server.child.pid}; output so far:\n${server.output()}`,
+      );
+    }
     expect(result).not.toBe('timeout');
     expect((result as any).code).not.toBe(0);
     expect(server.output()).toContain(

@@ -51,4 +51,10 @@ backend.add(import('@backstage/plugin-search-backend-module-catalog'));
 backend.add(import('@backstage/plugin-user-settings-backend'));
 backend.add(import('@backstage/plugin-signals-backend'));
 
-backend.start();
+// A start-up failure (e.g. a missing contract variable) must end the process,
+// whatever handlers plugins registered, so Cloud Run sees the failure.
+backend.start().catch(error => {
+  // eslint-disable-next-line no-console
+  console.error('Backend failed to start up:', error);
+  process.exit(1);
+});
