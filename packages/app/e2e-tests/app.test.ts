@@ -28,7 +28,7 @@ test('browse the catalog, a service, its APIs and the OpenAPI definition', async
   await signIn(page);
 
   // The catalog table lists the sample components (all of them, not only the guest's).
-  await page.getByText('All', { exact: true }).click();
+  await page.getByTestId('user-picker-all').click();
   const table = page.getByRole('table');
   await expect(
     table.getByRole('link', { name: 'Payments Service' }),
