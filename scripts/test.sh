@@ -37,7 +37,6 @@ step() { # step <name> <command...>: run, time and record a non-test step
 }
 
 source scripts/toolchain.sh || { echo "0 passed, 1 failed"; exit 1; }
-export CI="${CI:-}"
 step "system packages" scripts/system-deps.sh || { summary; exit 1; }
 step "yarn install --immutable" yarn install --immutable || { summary; exit 1; }
 step "type check" yarn tsc
@@ -50,6 +49,8 @@ rm -rf "$pg_dir"
 pg="$(scripts/postgres.sh start "$pg_dir")" || step_failed=$((step_failed + 1))
 pg_port="$(sed -n 's/.*PGPORT=\([0-9]*\).*/\1/p' <<<"$pg")"
 export BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING="postgresql://postgres:unused@127.0.0.1:${pg_port}"
+# The e2e suite reuses this cluster (integration tests use their own database prefixes).
+export PORTAL_PG_PORT="$pg_port"
 echo "::: unit and integration tests" >&2
 CI=true yarn backstage-cli repo test --json --outputFile "$results/jest.json" >&2 || true
 

@@ -7,6 +7,7 @@ const portal = require('../lib/portal');
 
 module.exports = async function globalSetup() {
   const tree = portal.productionTree();
+  // scripts/test.sh passes its PostgreSQL in PORTAL_PG_PORT; otherwise start one.
   const pg = process.env.PORTAL_PG_PORT
     ? { host: '127.0.0.1', port: Number(process.env.PORTAL_PG_PORT), stop() {} }
     : portal.startPostgres(path.join(portal.workDir, 'e2e-pg'));

@@ -9,6 +9,7 @@ const os = require('node:os');
 const path = require('node:path');
 
 const repoRoot = path.resolve(__dirname, '../..');
+const postgresScript = path.join(repoRoot, 'scripts/postgres.sh');
 const workDir =
   process.env.PORTAL_WORK_DIR || path.join(repoRoot, '.cache/portal');
 
@@ -31,29 +32,16 @@ function startPostgres(
   dir = path.join(os.tmpdir(), `portal-pg-${process.pid}`),
   { fresh = true } = {},
 ) {
+  const stop = () =>
+    execFileSync(postgresScript, ['stop', dir], { stdio: 'ignore' });
   if (fresh && fs.existsSync(dir)) {
-    execFileSync(path.join(repoRoot, 'scripts/postgres.sh'), ['stop', dir], {
-      stdio: 'ignore',
-    });
+    stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  const out = execFileSync(
-    path.join(repoRoot, 'scripts/postgres.sh'),
-    ['start', dir],
-    {
-      encoding: 'utf8',
-    },
-  );
-  const port = Number(/PGPORT=(\d+)/.exec(out)[1]);
-  return {
-    host: '127.0.0.1',
-    port,
-    url: `postgresql://postgres:unused@127.0.0.1:${port}`,
-    stop: () =>
-      execFileSync(path.join(repoRoot, 'scripts/postgres.sh'), ['stop', dir], {
-        stdio: 'ignore',
-      }),
-  };
+  const out = execFileSync(postgresScript, ['start', dir], {
+    encoding: 'utf8',
+  });
+  return { host: '127.0.0.1', port: Number(/PGPORT=(\d+)/.exec(out)[1]), stop };
 }
 
 /** Builds (if needed) and lays out the production tree; returns its path. */

@@ -3,10 +3,11 @@
  * configuration (app-config.production.yaml) reads. The platform team sets
  * them on the Cloud Run service; docs/configuration.md lists them for humans.
  *
- * Only `required` matters to code: a required variable that a loaded config
- * file references (`${NAME}`) but the environment lacks stops start-up with a
- * message naming it. Variables referenced with a fallback (`${PORT:-7007}`) or
- * not marked required may be absent.
+ * A required variable that a loaded config file references (`${NAME}`) but the
+ * environment lacks stops start-up with a message naming it, as does a set
+ * value that `validate` rejects. Variables referenced with a fallback
+ * (`${PORT:-7007}`) or not marked required may be absent. Descriptions feed
+ * the error message.
  */
 export interface ContractVariable {
   name: string;

@@ -37,13 +37,17 @@ export function installDrain(
 ): () => void {
   const drainLimitMs = options.drainLimitMs ?? DRAIN_LIMIT_MS;
   const longPolls = options.longPolls ?? DEFAULT_LONG_POLLS;
-  const inFlight = new Map<ServerResponse, string>();
+  const inFlight = new Map<
+    ServerResponse,
+    { url: string; longPoll: boolean }
+  >();
   let draining = false;
   app.use((req, res, next) => {
     if (draining) {
       res.shouldKeepAlive = false;
     }
-    if (longPolls.some(pattern => pattern.test(req.originalUrl))) {
+    const longPoll = longPolls.some(pattern => pattern.test(req.originalUrl));
+    if (longPoll) {
       // A long-poll that starts waiting (flushes its headers) while draining
       // is ended right away.
       const flushHeaders = res.flushHeaders.bind(res);
@@ -52,17 +56,17 @@ export function installDrain(
         if (draining) res.end();
       };
     }
-    inFlight.set(res, req.originalUrl);
+    inFlight.set(res, { url: req.originalUrl, longPoll });
     res.on('close', () => inFlight.delete(res));
     next();
   });
   return () => {
     if (draining) return;
     draining = true;
-    for (const [res, url] of inFlight) {
+    for (const [res, { longPoll }] of inFlight) {
       if (!res.headersSent) {
         res.shouldKeepAlive = false;
-      } else if (longPolls.some(pattern => pattern.test(url))) {
+      } else if (longPoll) {
         res.end();
       }
     }
@@ -77,7 +81,9 @@ export function installDrain(
             inFlight.size
           } request(s) still running after ${drainLimitMs} ms; closing their connections: ${[
             ...inFlight.values(),
-          ].join(', ')}`,
+          ]
+            .map(r => r.url)
+            .join(', ')}`,
         );
       }
       server.closeAllConnections();

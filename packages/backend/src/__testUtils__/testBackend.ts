@@ -76,6 +76,7 @@ export async function startCatalogBackend(options: {
       searchPg,
       searchCatalog,
       databaseServiceFactory,
+      // PORTAL_TEST_LOG=1 prints the plugins' warnings (e.g. processing errors).
       ...(process.env.PORTAL_TEST_LOG
         ? [mockServices.rootLogger.factory({ level: 'warn' })]
         : []),

@@ -17,6 +17,26 @@ import {
 jest.setTimeout(120_000);
 
 const auth = mockCredentials.user.header();
+
+type Server = Parameters<typeof request>[0];
+
+/** GET an entity by `kind/namespace/name`, as a signed-in user. */
+const getEntity = (server: Server, ref: string) =>
+  request(server)
+    .get(`/api/catalog/entities/by-name/${ref}`)
+    .set('Authorization', auth);
+
+/** Entities matching a catalog filter, as a signed-in user. */
+const queryEntities = async (server: Server, filter: string) =>
+  (
+    await request(server)
+      .get('/api/catalog/entities/by-query')
+      .query({ filter })
+      .set('Authorization', auth)
+  ).body.items as any[] | undefined;
+
+const componentYaml = (name: string, type: string, owner: string) =>
+  `apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: ${name}\nspec:\n  type: ${type}\n  lifecycle: production\n  owner: ${owner}\n`;
 const sampleLocations = [
   { type: 'file', target: path.join(repoRoot, 'examples/entities.yaml') },
   { type: 'file', target: path.join(repoRoot, 'examples/org.yaml') },
@@ -34,11 +54,11 @@ async function checkSampleCatalog(kind: DatabaseKind) {
   });
   try {
     const services = await waitFor('the sample services', async () => {
-      const res = await request(backend.server)
-        .get('/api/catalog/entities/by-query')
-        .query({ filter: 'kind=component,spec.type=service' })
-        .set('Authorization', auth);
-      return res.body.items?.length >= 3 ? res.body.items : undefined;
+      const items = await queryEntities(
+        backend.server,
+        'kind=component,spec.type=service',
+      );
+      return items && items.length >= 3 ? items : undefined;
     });
     expect(services.map((e: any) => e.metadata.name).sort()).toEqual([
       'payment-events-publisher',
@@ -48,9 +68,10 @@ async function checkSampleCatalog(kind: DatabaseKind) {
 
     // Relations are stitched: the payments service provides the OpenAPI API.
     const service = await waitFor('stitched relations', async () => {
-      const res = await request(backend.server)
-        .get('/api/catalog/entities/by-name/component/default/payments-service')
-        .set('Authorization', auth);
+      const res = await getEntity(
+        backend.server,
+        'component/default/payments-service',
+      );
       const rel = res.body.relations?.find(
         (r: any) => r.type === 'providesApi',
       );
@@ -67,13 +88,10 @@ async function checkSampleCatalog(kind: DatabaseKind) {
       ]),
     );
 
-    // The API carries its specification text ($text was resolved).
+    // Each API carries its specification text.
     const apis = await waitFor('the three APIs', async () => {
-      const res = await request(backend.server)
-        .get('/api/catalog/entities/by-query')
-        .query({ filter: 'kind=api' })
-        .set('Authorization', auth);
-      return res.body.items?.length >= 3 ? res.body.items : undefined;
+      const items = await queryEntities(backend.server, 'kind=api');
+      return items && items.length >= 3 ? items : undefined;
     });
     const byName = Object.fromEntries(
       apis.map((a: any) => [a.metadata.name, a]),
@@ -112,22 +130,26 @@ describe('a malformed catalog file', () => {
   it('is reported against its location while the last good entities and other locations stay', async () => {
     const dir = tempDir('portal-bad-yaml-');
     const file = path.join(dir, 'team.yaml');
-    const good = (name: string) =>
-      `apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: ${name}\nspec:\n  type: service\n  lifecycle: production\n  owner: group:default/payments-team\n`;
-    fs.writeFileSync(file, good('volatile-service'));
+    fs.writeFileSync(
+      file,
+      componentYaml(
+        'volatile-service',
+        'service',
+        'group:default/payments-team',
+      ),
+    );
     const backend = await startCatalogBackend({
       database: databaseConfig('sqlite'),
       locations: [{ type: 'file', target: file }, ...sampleLocations],
     });
     try {
-      await waitFor('the volatile service', async () => {
-        const res = await request(backend.server)
-          .get(
-            '/api/catalog/entities/by-name/component/default/volatile-service',
-          )
-          .set('Authorization', auth);
-        return res.status === 200 ? true : undefined;
-      });
+      await waitFor('the volatile service', async () =>
+        (
+          await getEntity(backend.server, 'component/default/volatile-service')
+        ).status === 200
+          ? true
+          : undefined,
+      );
 
       fs.writeFileSync(
         file,
@@ -136,11 +158,8 @@ describe('a malformed catalog file', () => {
 
       // The error lands on the location entity that reads the file.
       const errors = await waitFor('the processing error', async () => {
-        const res = await request(backend.server)
-          .get('/api/catalog/entities/by-query')
-          .query({ filter: 'kind=location' })
-          .set('Authorization', auth);
-        const location = res.body.items.find((e: any) =>
+        const locations = await queryEntities(backend.server, 'kind=location');
+        const location = locations?.find((e: any) =>
           JSON.stringify(e.spec).includes(file),
         );
         const items = location?.status?.items ?? [];
@@ -149,13 +168,15 @@ describe('a malformed catalog file', () => {
       expect(JSON.stringify(errors)).toMatch(/YAML|yaml|parse/);
 
       // The entity read before the break is still there, and so is the rest.
-      const kept = await request(backend.server)
-        .get('/api/catalog/entities/by-name/component/default/volatile-service')
-        .set('Authorization', auth);
+      const kept = await getEntity(
+        backend.server,
+        'component/default/volatile-service',
+      );
       expect(kept.status).toBe(200);
-      const other = await request(backend.server)
-        .get('/api/catalog/entities/by-name/component/default/payments-service')
-        .set('Authorization', auth);
+      const other = await getEntity(
+        backend.server,
+        'component/default/payments-service',
+      );
       expect(other.status).toBe(200);
     } finally {
       await backend.stop();
@@ -172,7 +193,11 @@ describe('the local SQLite database', () => {
       if (req.url === '/repo/catalog-info.yaml') {
         res.setHeader('Content-Type', 'text/yaml');
         res.end(
-          'apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: registered-later\nspec:\n  type: library\n  lifecycle: experimental\n  owner: group:default/web-team\n',
+          componentYaml(
+            'registered-later',
+            'library',
+            'group:default/web-team',
+          ),
         );
       } else {
         res.statusCode = 404;
@@ -186,10 +211,8 @@ describe('the local SQLite database', () => {
       locations: [],
       readingAllow: [host],
     };
-    const getComponent = (b: { server: any }) =>
-      request(b.server)
-        .get('/api/catalog/entities/by-name/component/default/registered-later')
-        .set('Authorization', auth);
+    const getComponent = (b: { server: Server }) =>
+      getEntity(b.server, 'component/default/registered-later');
     try {
       const first = await startCatalogBackend(options);
       try {

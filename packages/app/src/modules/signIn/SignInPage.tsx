@@ -13,21 +13,20 @@ import Typography from '@material-ui/core/Typography';
 
 /** Sign-in methods the page knows; `app.signIn.providers` picks among them. */
 export const knownSignInProviders = ['guest'] as const;
+type KnownSignInProvider = (typeof knownSignInProviders)[number];
+
+const isKnown = (value: string): value is KnownSignInProvider =>
+  (knownSignInProviders as readonly string[]).includes(value);
 
 export function readSignInProviders(values: string[] | undefined): {
-  providers: Array<(typeof knownSignInProviders)[number]>;
+  providers: KnownSignInProvider[];
   unknown: string[];
 } {
-  const providers: Array<(typeof knownSignInProviders)[number]> = [];
-  const unknown: string[] = [];
-  for (const value of values ?? []) {
-    if ((knownSignInProviders as readonly string[]).includes(value)) {
-      providers.push(value as (typeof knownSignInProviders)[number]);
-    } else {
-      unknown.push(value);
-    }
-  }
-  return { providers, unknown };
+  const all = values ?? [];
+  return {
+    providers: all.filter(isKnown),
+    unknown: all.filter(value => !isKnown(value)),
+  };
 }
 
 export const SignInPage = (props: SignInPageProps) => {
