@@ -1,0 +1,144 @@
+import { oktaAuthenticator } from '@backstage/plugin-auth-backend-module-okta-provider';
+import {
+  createOAuthAuthenticator,
+  OAuthAuthenticatorResult,
+  PassportProfile,
+} from '@backstage/plugin-auth-node';
+import {
+  createOktaIdTokenVerifier,
+  IdTokenVerifier,
+  oktaEndpoints,
+} from './idToken';
+
+/** What the portal knows about an Okta user after the ID token was verified. */
+export interface OktaIdentity {
+  /** Okta user id (`sub`). */
+  subject: string;
+  email?: string;
+  name?: string;
+  /** The raw `groups` claim (mapped to Backstage groups by the resolver). */
+  groups: unknown;
+}
+
+export type OktaPortalProfile = PassportProfile & { okta: OktaIdentity };
+
+type Helper = ReturnType<typeof oktaAuthenticator.initialize>;
+
+interface Context {
+  helper: Helper;
+  verifyIdToken: IdTokenVerifier;
+  discoveryUrl: string;
+  callbackUrl: string;
+}
+
+const PROBE_TIMEOUT_MS = 3000;
+
+/**
+ * Combines the verified ID token with the user info Okta returned: the token
+ * is the authority; user info fills gaps (Okta omits claims from ID tokens of
+ * the org authorization server, and refresh responses may carry no ID token).
+ */
+function toIdentity(
+  result: OAuthAuthenticatorResult<PassportProfile>,
+  claims: Record<string, unknown> | undefined,
+): OktaIdentity {
+  const userInfo = ((result.fullProfile as any)._json ?? {}) as Record<
+    string,
+    unknown
+  >;
+  const pick = (key: string) => {
+    const value = claims?.[key] ?? userInfo[key];
+    return typeof value === 'string' && value ? value : undefined;
+  };
+  return {
+    subject: pick('sub') ?? result.fullProfile.id,
+    email: pick('email') ?? result.fullProfile.emails?.[0]?.value ?? undefined,
+    name: pick('name') ?? result.fullProfile.displayName,
+    groups: claims?.groups ?? userInfo.groups,
+  };
+}
+
+/**
+ * Okta sign-in: Backstage's Okta authenticator (the Okta passport strategy)
+ * plus what the portal needs on top of it:
+ *   - the `groups` scope is always requested;
+ *   - the ID token is verified (signature from Okta's keys, issuer, audience =
+ *     our client id, expiry) before anyone is signed in;
+ *   - an unreachable Okta is reported on the sign-in page instead of leaving
+ *     the user at a browser error in the pop-up.
+ */
+export const portalOktaAuthenticator = createOAuthAuthenticator<
+  Context,
+  OktaPortalProfile
+>({
+  defaultProfileTransform: oktaAuthenticator.defaultProfileTransform as any,
+  scopes: {
+    required: [...(oktaAuthenticator.scopes?.required ?? []), 'groups'],
+  },
+  initialize({ callbackUrl, config }) {
+    const helper = oktaAuthenticator.initialize({ callbackUrl, config });
+    const server = {
+      audience: config.getOptionalString('audience') ?? 'https://okta.com',
+      authServerId: config.getOptionalString('authServerId'),
+    };
+    return {
+      helper,
+      verifyIdToken: createOktaIdTokenVerifier(
+        server,
+        config.getString('clientId'),
+      ),
+      discoveryUrl: oktaEndpoints(server).discoveryUrl,
+      callbackUrl,
+    };
+  },
+  async start(input, ctx) {
+    const problem = await probe(ctx.discoveryUrl);
+    if (problem) {
+      // Back to our own callback with an OAuth error: the callback answers
+      // the pop-up with this message, which the sign-in page shows.
+      const url = new URL(ctx.callbackUrl);
+      url.searchParams.set('error', 'temporarily_unavailable');
+      url.searchParams.set(
+        'error_description',
+        `Okta cannot be reached (${problem}). Try again in a moment; if you are signed in already, you stay signed in.`,
+      );
+      url.searchParams.set('state', input.state);
+      return { url: url.toString() };
+    }
+    return oktaAuthenticator.start(input, ctx.helper);
+  },
+  async authenticate(input, ctx) {
+    const result = await oktaAuthenticator.authenticate(input, ctx.helper);
+    const claims = await ctx.verifyIdToken(result.session.idToken);
+    return {
+      ...result,
+      fullProfile: { ...result.fullProfile, okta: toIdentity(result, claims) },
+    };
+  },
+  async refresh(input, ctx) {
+    const result = await oktaAuthenticator.refresh(input, ctx.helper);
+    // Okta sends a new ID token on refresh when the openid scope was granted;
+    // if it does, it must verify like the first one.
+    const claims = result.session.idToken
+      ? await ctx.verifyIdToken(result.session.idToken)
+      : undefined;
+    return {
+      ...result,
+      fullProfile: { ...result.fullProfile, okta: toIdentity(result, claims) },
+    };
+  },
+});
+
+/** Undefined when Okta answers its discovery document, else why not. */
+async function probe(url: string): Promise<string | undefined> {
+  try {
+    const res = await fetch(url, {
+      signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
+    });
+    await res.body?.cancel();
+    return res.ok ? undefined : `${url} answered ${res.status}`;
+  } catch (error) {
+    const cause = (error as any)?.cause?.code ?? (error as Error).name;
+    return `${new URL(url).origin}: ${cause}`;
+  }
+}

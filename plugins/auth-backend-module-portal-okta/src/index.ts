@@ -1,0 +1,15 @@
+/**
+ * Okta sign-in for the portal (auth backend module): verified ID tokens,
+ * catalog user matching, Okta groups as ownership.
+ *
+ * @packageDocumentation
+ */
+export { authModulePortalOkta as default } from './module';
+export {
+  normalizeGroupName,
+  oktaGroupToEntityRef,
+  oktaGroupsToEntityRefs,
+  readOktaGroupMapping,
+} from './groups';
+export type { OktaGroupMapping } from './groups';
+export { userMatchers, defaultUserMatch } from './resolver';

@@ -1,0 +1,134 @@
+import { stringifyEntityRef } from '@backstage/catalog-model';
+import { AuthenticationError, NotFoundError } from '@backstage/errors';
+import {
+  AuthResolverCatalogUserQuery,
+  AuthResolverContext,
+  createSignInResolverFactory,
+  OAuthAuthenticatorResult,
+  SignInInfo,
+} from '@backstage/plugin-auth-node';
+import { z } from 'zod/v3';
+import { OktaPortalProfile } from './authenticator';
+import {
+  normalizeGroupName,
+  OktaGroupMapping,
+  oktaGroupsToEntityRefs,
+} from './groups';
+
+/** Ways to find the catalog User for an Okta e-mail, tried in the configured order. */
+export const userMatchers = {
+  /** A User whose `spec.profile.email` is the e-mail. */
+  profileEmail: (email: string): AuthResolverCatalogUserQuery => ({
+    filter: { kind: 'User', 'spec.profile.email': email },
+  }),
+  /** A User with the annotation `okta.com/email: <e-mail>`. */
+  oktaEmailAnnotation: (email: string): AuthResolverCatalogUserQuery => ({
+    annotations: { 'okta.com/email': email },
+  }),
+  /** A User named like the local part of the e-mail (`ada.lovelace@…`). */
+  emailLocalPart: (email: string): AuthResolverCatalogUserQuery => ({
+    entityRef: { kind: 'User', name: email.split('@')[0] },
+  }),
+};
+export type UserMatcher = keyof typeof userMatchers;
+export const defaultUserMatch: UserMatcher[] = [
+  'profileEmail',
+  'oktaEmailAnnotation',
+  'emailLocalPart',
+];
+
+export interface PortalOktaResolverOptions {
+  match: UserMatcher[];
+  /** Let users the catalog does not know in, with an identity from Okta alone. */
+  allowUsersNotInCatalog: boolean;
+  groups: OktaGroupMapping;
+}
+
+type Info = SignInInfo<OAuthAuthenticatorResult<OktaPortalProfile>>;
+
+/**
+ * Signs an Okta user in as a catalog User and adds their Okta groups to the
+ * ownership references of the Backstage token.
+ */
+export async function resolveOktaUser(
+  info: Info,
+  ctx: AuthResolverContext,
+  options: PortalOktaResolverOptions,
+) {
+  const okta = info.result.fullProfile.okta;
+  const email = okta?.email;
+  if (!email) {
+    throw new AuthenticationError(
+      `Okta sent no e-mail address for user ${
+        okta?.subject ?? 'unknown'
+      }; the portal's Okta app must grant the email scope.`,
+    );
+  }
+  const groupRefs = oktaGroupsToEntityRefs(okta.groups, options.groups);
+
+  for (const matcher of options.match) {
+    let entity;
+    try {
+      ({ entity } = await ctx.findCatalogUser(userMatchers[matcher](email)));
+    } catch (error) {
+      if ((error as Error)?.name === 'NotFoundError') continue;
+      throw error;
+    }
+    const { ownershipEntityRefs } = await ctx.resolveOwnershipEntityRefs(
+      entity,
+    );
+    return ctx.issueToken({
+      claims: {
+        sub: stringifyEntityRef(entity),
+        ent: unique([...ownershipEntityRefs, ...groupRefs]),
+      },
+    });
+  }
+
+  if (options.allowUsersNotInCatalog) {
+    const name = normalizeGroupName(email.split('@')[0]);
+    const sub = `user:default/${name}`;
+    return ctx.issueToken({
+      claims: { sub, ent: unique([sub, ...groupRefs]) },
+    });
+  }
+  throw new NotFoundError(
+    `${email} is not a user of this portal: no User in the catalog matches this e-mail (tried ${options.match.join(
+      ', ',
+    )}). Ask the platform team to add you to the catalog.`,
+  );
+}
+
+function unique(values: string[]) {
+  return [...new Set(values)];
+}
+
+/**
+ * The `portalCatalogUser` sign-in resolver for `auth.providers.okta.<env>.signIn.resolvers`.
+ * Options: `match` (order of matchers), `dangerouslyAllowSignInWithoutUserInCatalog`.
+ */
+export function createPortalOktaResolverFactory(groups: OktaGroupMapping) {
+  return createSignInResolverFactory({
+    optionsSchema: z
+      .object({
+        match: z
+          .array(
+            z.enum(['profileEmail', 'oktaEmailAnnotation', 'emailLocalPart']),
+          )
+          .nonempty()
+          .optional(),
+        dangerouslyAllowSignInWithoutUserInCatalog: z.boolean().optional(),
+      })
+      .strict()
+      .optional(),
+    create(options = {}) {
+      const resolved: PortalOktaResolverOptions = {
+        match: options.match ?? defaultUserMatch,
+        allowUsersNotInCatalog:
+          options.dangerouslyAllowSignInWithoutUserInCatalog ?? false,
+        groups,
+      };
+      return (info: Info, ctx) => resolveOktaUser(info, ctx, resolved);
+    },
+  });
+}
