@@ -54,6 +54,42 @@ export const deploymentContract: ReadonlyArray<ContractVariable> = [
         ? undefined
         : 'must be at least 16 characters without spaces',
   },
+  {
+    name: 'OKTA_CLIENT_ID',
+    required: true,
+    description: 'client id of the Okta OIDC app',
+  },
+  {
+    name: 'OKTA_CLIENT_SECRET',
+    required: true,
+    description: 'client secret of the Okta OIDC app',
+  },
+  {
+    name: 'OKTA_AUDIENCE',
+    required: true,
+    description: 'Okta org URL, e.g. https://acme.okta.com',
+    validate: value =>
+      /^https?:\/\/[^\s/]+/.test(value)
+        ? undefined
+        : 'must be a URL starting with https:// (the Okta org URL)',
+  },
+  {
+    name: 'OKTA_AUTH_SERVER_ID',
+    required: false,
+    description: 'Okta authorization server id (default: default)',
+  },
+  {
+    name: 'OKTA_ADMIN_GROUP',
+    required: false,
+    description: 'Okta group whose members administer the portal',
+  },
+  {
+    name: 'AUTH_SESSION_SECRET',
+    required: true,
+    description: 'secret that signs sign-in session cookies',
+    validate: value =>
+      value.length >= 32 ? undefined : 'must be at least 32 characters',
+  },
 ];
 
 /**

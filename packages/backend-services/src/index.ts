@@ -19,3 +19,7 @@ export {
   portalRootHttpRouterServiceFactory,
   DRAIN_LIMIT_MS,
 } from './gracefulShutdown';
+export {
+  portalPermissionsServiceFactory,
+  withDenyLogging,
+} from './permissions';

@@ -4,6 +4,7 @@
  */
 import { createBackend } from '@backstage/backend-defaults';
 import {
+  portalPermissionsServiceFactory,
   portalRootConfigServiceFactory,
   portalRootHttpRouterServiceFactory,
 } from '@internal/backend-services';
@@ -11,15 +12,19 @@ import {
 const backend = createBackend();
 
 // Service overrides: config with the deployment-contract check, connection
-// draining on SIGTERM.
+// draining on SIGTERM, permission denials logged.
 backend.add(portalRootConfigServiceFactory);
 backend.add(portalRootHttpRouterServiceFactory);
+backend.add(portalPermissionsServiceFactory);
 
 // Serves the built frontend (packages/app) from the same process.
 backend.add(import('@backstage/plugin-app-backend'));
 
-// Sign-in.
+// Sign-in: Okta (production), guest (local development).
 backend.add(import('@backstage/plugin-auth-backend'));
+backend.add(
+  import('@internal/backstage-plugin-auth-backend-module-portal-okta'),
+);
 backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
 
 // Events: catalog and other plugins share events across instances through the database.
@@ -32,7 +37,7 @@ backend.add(
 );
 backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
 
-// Permissions: the portal's own policy.
+// Permissions: the portal's own policy (Okta groups, owners, admins).
 backend.add(import('@backstage/plugin-permission-backend'));
 backend.add(
   import('@internal/backstage-plugin-permission-backend-module-portal-policy'),
