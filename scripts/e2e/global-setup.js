@@ -1,9 +1,12 @@
-// Playwright global setup: PostgreSQL, the production tree and one production
-// server (demo data, guest sign-in, a static API token) for all e2e tests.
+// Playwright global setup: PostgreSQL, the production tree, an Okta stand-in
+// and one production server (demo data, guest and Okta sign-in, a static API
+// token) for all e2e tests.
 'use strict';
 const path = require('node:path');
 const fs = require('node:fs');
 const portal = require('../lib/portal');
+const { startOktaStandIn } = require('../lib/okta');
+const oktaUsers = require('./okta-users');
 
 module.exports = async function globalSetup() {
   const tree = portal.productionTree();
@@ -14,9 +17,29 @@ module.exports = async function globalSetup() {
   const port = await portal.freePort();
   const token = `e2e-${Math.random().toString(36).slice(2)}-token-0123456789`;
   fs.mkdirSync(portal.workDir, { recursive: true });
+  const client = {
+    clientId: 'portal-e2e',
+    clientSecret: `secret-${Math.random().toString(36).slice(2)}`,
+  };
+  const okta = await startOktaStandIn({
+    users: oktaUsers,
+    clients: [
+      {
+        client_id: client.clientId,
+        client_secret: client.clientSecret,
+        redirect_uris: [`http://127.0.0.1:${port}/api/auth/okta/handler/frame`],
+      },
+    ],
+    logFile: path.join(portal.workDir, 'e2e-okta.log'),
+  });
   const server = portal.startServer({
     tree,
-    env: portal.contractEnv({ pg, port, token }),
+    env: portal.contractEnv({
+      pg,
+      port,
+      token,
+      okta: { ...client, audience: okta.audience, authServerId: 'default' },
+    }),
     logFile: path.join(portal.workDir, 'e2e-server.log'),
   });
   await server.waitReady();
@@ -26,9 +49,11 @@ module.exports = async function globalSetup() {
     PORTAL_TREE: tree,
     PORTAL_PG_HOST: pg.host,
     PORTAL_PG_PORT: String(pg.port),
+    PORTAL_OKTA_AUDIENCE: okta.audience,
   });
   return async () => {
     await server.stop();
+    await okta.stop();
     pg.stop();
   };
 };

@@ -145,8 +145,12 @@ function startServer({ tree, env = {}, extraArgs = demoConfig, logFile }) {
   };
 }
 
-/** The deployment-contract environment for a local PostgreSQL. */
-function contractEnv({ pg, port, token }) {
+/**
+ * The deployment-contract environment for a local PostgreSQL. `okta` is a
+ * running stand-in (scripts/lib/okta.js); without one, Okta points at a port
+ * nothing listens on (sign-in with Okta then reports Okta unreachable).
+ */
+function contractEnv({ pg, port, token, okta }) {
   return {
     PORT: String(port),
     APP_BASE_URL: `http://127.0.0.1:${port}`,
@@ -154,6 +158,12 @@ function contractEnv({ pg, port, token }) {
     POSTGRES_PORT: String(pg.port),
     POSTGRES_USER: 'postgres',
     POSTGRES_PASSWORD: 'unused',
+    OKTA_CLIENT_ID: okta?.clientId ?? 'portal-test-client',
+    OKTA_CLIENT_SECRET: okta?.clientSecret ?? 'portal-test-secret',
+    OKTA_AUDIENCE: okta?.audience ?? 'http://127.0.0.1:9',
+    OKTA_AUTH_SERVER_ID: okta?.authServerId ?? 'default',
+    OKTA_ADMIN_GROUP: 'Portal Admins',
+    AUTH_SESSION_SECRET: 'test-session-secret-0123456789abcdef',
     ...(token ? { PORTAL_API_TOKEN: token } : {}),
   };
 }

@@ -1,5 +1,5 @@
 import { Entity } from '@backstage/catalog-model';
-import { NotFoundError } from '@backstage/errors';
+import { NotAllowedError, NotFoundError } from '@backstage/errors';
 import { AuthResolverContext } from '@backstage/plugin-auth-node';
 import { readOktaGroupMapping } from './groups';
 import { ConfigReader } from '@backstage/config';

@@ -1,5 +1,5 @@
 import { stringifyEntityRef } from '@backstage/catalog-model';
-import { AuthenticationError, NotFoundError } from '@backstage/errors';
+import { AuthenticationError, NotAllowedError } from '@backstage/errors';
 import {
   AuthResolverCatalogUserQuery,
   AuthResolverContext,
@@ -92,7 +92,9 @@ export async function resolveOktaUser(
       claims: { sub, ent: unique([sub, ...groupRefs]) },
     });
   }
-  throw new NotFoundError(
+  // Not a NotFoundError: the auth backend would replace the message with a
+  // generic one and try further resolvers; this refusal is final.
+  throw new NotAllowedError(
     `${email} is not a user of this portal: no User in the catalog matches this e-mail (tried ${options.match.join(
       ', ',
     )}). Ask the platform team to add you to the catalog.`,
