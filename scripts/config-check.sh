@@ -7,7 +7,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 check() { yarn backstage-cli config:check --strict "$@"; }
 check --config app-config.yaml
 export APP_BASE_URL=https://portal.example.com POSTGRES_HOST=db.internal \
-  POSTGRES_USER=portal POSTGRES_PASSWORD=placeholder PORTAL_API_TOKEN=placeholder-token-0123456789
+  POSTGRES_USER=portal POSTGRES_PASSWORD=placeholder PORTAL_API_TOKEN=placeholder-token-0123456789 \
+  OKTA_CLIENT_ID=placeholder OKTA_CLIENT_SECRET=placeholder OKTA_AUDIENCE=https://acme.okta.com \
+  OKTA_ADMIN_GROUP='Portal Admins' AUTH_SESSION_SECRET=placeholder-session-secret-0123456789
 check --config app-config.yaml --config app-config.production.yaml
 check --config app-config.yaml --config app-config.production.yaml --config examples/app-config.demo.yaml
 

@@ -4,8 +4,28 @@
 # Installs Node 24 and yarn into .toolchain/ when the machine lacks them, then
 # `yarn install` and `yarn start`. The SQLite files live in .data/ (git-ignored),
 # so entities you register survive a restart; delete .data/ to start afresh.
+#
+# Okta next to guest (docs/authentication.md):
+#   OKTA_CLIENT_ID=… OKTA_CLIENT_SECRET=… OKTA_AUDIENCE=https://<org>.okta.com ./scripts/start.sh
+#   PORTAL_OKTA=standin ./scripts/start.sh   # local stand-in, sample users, any password
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/toolchain.sh
 yarn install --immutable
-exec yarn start "$@"
+
+extra=()
+if [ "${PORTAL_OKTA:-}" = standin ]; then
+  node scripts/okta-standin.mjs --config examples/okta-standin.json &
+  standin=$!
+  trap 'kill "$standin" 2>/dev/null || true' EXIT
+  export OKTA_CLIENT_ID=portal-local OKTA_CLIENT_SECRET=portal-local-secret \
+    OKTA_AUDIENCE=http://127.0.0.1:7009 OKTA_AUTH_SERVER_ID=default
+fi
+if [ -n "${OKTA_CLIENT_ID:-}" ]; then
+  export AUTH_SESSION_SECRET="${AUTH_SESSION_SECRET:-local-development-session-secret-0123456789}"
+  # Naming config files turns off the default set, so name all of it.
+  extra=(--config "$PWD/app-config.yaml")
+  [ -f app-config.local.yaml ] && extra+=(--config "$PWD/app-config.local.yaml")
+  extra+=(--config "$PWD/examples/app-config.okta.yaml")
+fi
+yarn start "${extra[@]}" "$@"

@@ -2,6 +2,20 @@ export interface Config {
   portal?: {
     okta?: {
       /**
+       * How an Okta user is matched to a catalog User, tried in this order:
+       * profileEmail (spec.profile.email), oktaEmailAnnotation
+       * (okta.com/email annotation), emailLocalPart (User named like the
+       * e-mail's local part). Default: all three, in that order.
+       */
+      userMatch?: Array<
+        'profileEmail' | 'oktaEmailAnnotation' | 'emailLocalPart'
+      >;
+      /**
+       * Let users that match no catalog User in, as
+       * user:default/<e-mail local part> with their Okta groups. Default: false.
+       */
+      dangerouslyAllowSignInWithoutUserInCatalog?: boolean;
+      /**
        * Which Okta groups (the `groups` claim of the ID token) become
        * ownership references `group:default/<name>` in the user's Backstage
        * token. Also used to map `portal.authorization.adminGroup`.

@@ -33,7 +33,9 @@ test('sign in with Okta and land in the portal as that user, with their groups',
   // The identity the portal holds: catalog user, catalog and Okta groups.
   await page.goto(`${base()}/settings`);
   await expect(page.getByText('Grace Hopper').first()).toBeVisible();
-  await expect(page.getByText('grace.hopper@acme.example').first()).toBeVisible();
+  await expect(
+    page.getByText('grace.hopper@acme.example').first(),
+  ).toBeVisible();
   await expect(page.getByText('Backstage Identity')).toBeVisible();
   await expect(page.getByText('User Entity:')).toBeVisible();
   // Ownership: the user, the catalog group, the Okta groups (one of them in

@@ -83,7 +83,9 @@ test.describe('Okta sign-in', () => {
 
     // Catalog memberships and Okta groups together.
     const grace = await signIn('grace');
-    expect(grace.response.backstageIdentity.identity.ownershipEntityRefs).toEqual(
+    expect(
+      grace.response.backstageIdentity.identity.ownershipEntityRefs,
+    ).toEqual(
       expect.arrayContaining([
         'group:default/platform-team',
         'group:default/web-team',
@@ -129,23 +131,37 @@ test.describe('Okta sign-in', () => {
   });
 
   test('API calls need a valid Backstage token', async () => {
-    expect((await call('GET', '/api/catalog/entities?limit=1')).status).toBe(401);
+    expect((await call('GET', '/api/catalog/entities?limit=1')).status).toBe(
+      401,
+    );
     // Right shape, signed with a key the portal never issued.
-    const { privateKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const { privateKey } = crypto.generateKeyPairSync('ec', {
+      namedCurve: 'P-256',
+    });
     const now = Math.floor(Date.now() / 1000);
     const forged = await new SignJWT({ ent: ['group:default/portal-admins'] })
-      .setProtectedHeader({ alg: 'ES256', kid: 'forged', typ: 'vnd.backstage.user' })
+      .setProtectedHeader({
+        alg: 'ES256',
+        kid: 'forged',
+        typ: 'vnd.backstage.user',
+      })
       .setSubject('user:default/ada.lovelace')
       .setAudience('backstage')
       .setIssuer(`${base()}/api/auth`)
       .setIssuedAt(now)
       .setExpirationTime(now + 600)
       .sign(privateKey);
-    expect((await call('GET', '/api/catalog/entities?limit=1', forged)).status).toBe(401);
+    expect(
+      (await call('GET', '/api/catalog/entities?limit=1', forged)).status,
+    ).toBe(401);
     // A real token with its signature bent.
     const real = await tokenOf('alan');
-    const bent = `${real.slice(0, -4)}${real.slice(-4) === 'AAAA' ? 'BBBB' : 'AAAA'}`;
-    expect((await call('GET', '/api/catalog/entities?limit=1', bent)).status).toBe(401);
+    const bent = `${real.slice(0, -4)}${
+      real.slice(-4) === 'AAAA' ? 'BBBB' : 'AAAA'
+    }`;
+    expect(
+      (await call('GET', '/api/catalog/entities?limit=1', bent)).status,
+    ).toBe(401);
   });
 });
 
@@ -160,26 +176,39 @@ test.describe('authorization by owners, admins and Okta groups', () => {
     const uid = entity.metadata.uid;
 
     // An ordinary user (web-team) may neither unregister nor refresh it.
-    const denied = await call('DELETE', `/api/catalog/entities/by-uid/${uid}`, tim);
+    const denied = await call(
+      'DELETE',
+      `/api/catalog/entities/by-uid/${uid}`,
+      tim,
+    );
     expect(denied.status).toBe(403);
     expect((await call('GET', byName, tim)).status).toBe(200);
     expect((await refresh(ref, tim)).status).toBe(403);
 
     // Its owner (payments-team in the catalog) may refresh it, not others' entities.
     expect((await refresh(ref, alan)).status).toBe(200);
-    expect((await refresh('component:default/storefront-web', alan)).status).toBe(403);
+    expect(
+      (await refresh('component:default/storefront-web', alan)).status,
+    ).toBe(403);
     // Ownership through an Okta group the catalog does not list for the user.
-    expect((await refresh('component:default/storefront-web', grace)).status).toBe(200);
+    expect(
+      (await refresh('component:default/storefront-web', grace)).status,
+    ).toBe(200);
 
     // The read-only pipeline token may not refresh anything.
     expect((await refresh(ref, apiToken())).status).toBe(403);
 
     // An admin may unregister it.
-    expect((await call('DELETE', `/api/catalog/entities/by-uid/${uid}`, ada)).status).toBe(204);
+    expect(
+      (await call('DELETE', `/api/catalog/entities/by-uid/${uid}`, ada)).status,
+    ).toBe(204);
     expect((await call('GET', byName, ada)).status).toBe(404);
 
     // Denials are in the server log with user, permission and resource.
-    const log = fs.readFileSync(path.join(portal.workDir, 'e2e-server.log'), 'utf8');
+    const log = fs.readFileSync(
+      path.join(portal.workDir, 'e2e-server.log'),
+      'utf8',
+    );
     expect(log).toContain(
       'Permission denied: user:default/alan.turing may not catalog.entity.refresh on component:default/storefront-web',
     );
@@ -188,7 +217,8 @@ test.describe('authorization by owners, admins and Okta groups', () => {
     );
 
     // Put it back for the other tests: refresh the location it came from.
-    const origin = entity.metadata.annotations['backstage.io/managed-by-origin-location'];
+    const origin =
+      entity.metadata.annotations['backstage.io/managed-by-origin-location'];
     const locations = await (
       await call('GET', '/api/catalog/entities?filter=kind=location', ada)
     ).json();
@@ -200,17 +230,24 @@ test.describe('authorization by owners, admins and Okta groups', () => {
     const locationRef = location
       ? `location:default/${location.metadata.name}`
       : undefined;
-    await portal.waitFor('payments-db back in the catalog', async () => {
-      if (locationRef) await refresh(locationRef, ada);
-      return (await call('GET', byName, ada)).status === 200 ? true : undefined;
-    }, 120_000);
+    await portal.waitFor(
+      'payments-db back in the catalog',
+      async () => {
+        if (locationRef) await refresh(locationRef, ada);
+        return (await call('GET', byName, ada)).status === 200
+          ? true
+          : undefined;
+      },
+      120_000,
+    );
   });
 
   test('a template limited to a group is visible to its members and admins only', async () => {
     const [ada, alan, grace] = await Promise.all(
       ['ada', 'alan', 'grace'].map(login => tokenOf(login)),
     );
-    const template = '/api/catalog/entities/by-name/template/default/platform-database';
+    const template =
+      '/api/catalog/entities/by-name/template/default/platform-database';
     await portal.waitFor('the platform-database template', async () =>
       (await call('GET', template, ada)).status === 200 ? true : undefined,
     );
@@ -228,14 +265,19 @@ test.describe('authorization by owners, admins and Okta groups', () => {
 test.describe('a second instance: opt-in, static keys, Okta down', () => {
   test('lets unknown users in when allowed; expired tokens get 401; Okta unreachable is explained and sessions go on', async () => {
     const port = await portal.freePort();
-    const client = { clientId: 'portal-e2e-b', clientSecret: 'secret-b-0123456789' };
+    const client = {
+      clientId: 'portal-e2e-b',
+      clientSecret: 'secret-b-0123456789',
+    };
     const standIn = await okta.startOktaStandIn({
       users: oktaUsers,
       clients: [
         {
           client_id: client.clientId,
           client_secret: client.clientSecret,
-          redirect_uris: [`http://127.0.0.1:${port}/api/auth/okta/handler/frame`],
+          redirect_uris: [
+            `http://127.0.0.1:${port}/api/auth/okta/handler/frame`,
+          ],
         },
       ],
     });
@@ -248,7 +290,9 @@ test.describe('a second instance: opt-in, static keys, Okta down', () => {
       path.join(dir, 'public.pem'),
       publicKey.export({ type: 'spki', format: 'pem' }),
     );
-    const privatePem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const privatePem = privateKey
+      .export({ type: 'pkcs8', format: 'pem' })
+      .toString();
     fs.writeFileSync(path.join(dir, 'private.pem'), privatePem);
     const layer = path.join(dir, 'app-config.test.yaml');
     fs.writeFileSync(
@@ -267,29 +311,23 @@ test.describe('a second instance: opt-in, static keys, Okta down', () => {
               ],
             },
           },
-          providers: {
-            okta: {
-              production: {
-                signIn: {
-                  resolvers: [
-                    {
-                      resolver: 'portalCatalogUser',
-                      dangerouslyAllowSignInWithoutUserInCatalog: true,
-                    },
-                  ],
-                },
-              },
-            },
-          },
         },
+        portal: { okta: { dangerouslyAllowSignInWithoutUserInCatalog: true } },
       }),
     );
     const server = portal.startServer({
       tree: process.env.PORTAL_TREE,
       env: portal.contractEnv({
-        pg: { host: process.env.PORTAL_PG_HOST, port: Number(process.env.PORTAL_PG_PORT) },
+        pg: {
+          host: process.env.PORTAL_PG_HOST,
+          port: Number(process.env.PORTAL_PG_PORT),
+        },
         port,
-        okta: { ...client, audience: standIn.audience, authServerId: 'default' },
+        okta: {
+          ...client,
+          audience: standIn.audience,
+          authServerId: 'default',
+        },
       }),
       extraArgs: [...portal.demoConfig, '--config', layer],
       logFile: path.join(portal.workDir, 'e2e-server-b.log'),
@@ -303,7 +341,10 @@ test.describe('a second instance: opt-in, static keys, Okta down', () => {
       expect(stranger.response.backstageIdentity.identity).toEqual({
         type: 'user',
         userEntityRef: 'user:default/stranger',
-        ownershipEntityRefs: ['user:default/stranger', 'group:default/web-team'],
+        ownershipEntityRefs: [
+          'user:default/stranger',
+          'group:default/web-team',
+        ],
       });
 
       // A token signed with the portal's own key: accepted while valid, 401 once expired.
@@ -313,10 +354,18 @@ test.describe('a second instance: opt-in, static keys, Okta down', () => {
         // The user identity proof: the signature of the matching limited token.
         const limited = await new SignJWT({ sub, iat, exp })
           // Same header order as Backstage's createLimitedUserToken (typ, alg, kid).
-          .setProtectedHeader({ typ: 'vnd.backstage.limited-user', alg: 'ES256', kid: 'test-key' })
+          .setProtectedHeader({
+            typ: 'vnd.backstage.limited-user',
+            alg: 'ES256',
+            kid: 'test-key',
+          })
           .sign(key);
         return new SignJWT({ ent: [sub], uip: limited.split('.')[2] })
-          .setProtectedHeader({ alg: 'ES256', kid: 'test-key', typ: 'vnd.backstage.user' })
+          .setProtectedHeader({
+            alg: 'ES256',
+            kid: 'test-key',
+            typ: 'vnd.backstage.user',
+          })
           .setSubject(sub)
           .setAudience('backstage')
           .setIssuer(`${server.base}/api/auth`)
@@ -327,9 +376,13 @@ test.describe('a second instance: opt-in, static keys, Okta down', () => {
       const now = Math.floor(Date.now() / 1000);
       const entities = '/api/catalog/entities?limit=1';
       const valid = await userToken(now, now + 600);
-      expect((await call('GET', entities, valid, undefined, server.base)).status).toBe(200);
+      expect(
+        (await call('GET', entities, valid, undefined, server.base)).status,
+      ).toBe(200);
       const expired = await userToken(now - 7200, now - 3600);
-      expect((await call('GET', entities, expired, undefined, server.base)).status).toBe(401);
+      expect(
+        (await call('GET', entities, expired, undefined, server.base)).status,
+      ).toBe(401);
 
       // Okta goes away: sign-in says so; a signed-in user keeps working.
       const ada = await tokenOf('ada', server.base);
@@ -338,7 +391,9 @@ test.describe('a second instance: opt-in, static keys, Okta down', () => {
       expect(down.response).toBeUndefined();
       expect(down.error.message).toContain('Okta cannot be reached');
       expect(down.error.message).toContain('you stay signed in');
-      expect((await call('GET', entities, ada, undefined, server.base)).status).toBe(200);
+      expect(
+        (await call('GET', entities, ada, undefined, server.base)).status,
+      ).toBe(200);
     } finally {
       await server.stop();
       await standIn.stop();

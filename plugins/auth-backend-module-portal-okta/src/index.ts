@@ -12,4 +12,8 @@ export {
   readOktaGroupMapping,
 } from './groups';
 export type { OktaGroupMapping } from './groups';
-export { userMatchers, defaultUserMatch } from './resolver';
+export {
+  userMatchers,
+  defaultUserMatch,
+  readPortalOktaOptions,
+} from './resolver';

@@ -9,8 +9,7 @@ import {
 } from '@backstage/plugin-auth-node';
 import { oktaSignInResolvers } from '@backstage/plugin-auth-backend-module-okta-provider';
 import { portalOktaAuthenticator } from './authenticator';
-import { readOktaGroupMapping } from './groups';
-import { createPortalOktaResolverFactory } from './resolver';
+import { readPortalOktaOptions, resolveOktaUser } from './resolver';
 
 /**
  * The `okta` sign-in provider of the portal (replaces Backstage's
@@ -26,13 +25,15 @@ export const authModulePortalOkta = createBackendModule({
         config: coreServices.rootConfig,
       },
       async init({ providers, config }) {
-        const groups = readOktaGroupMapping(config);
+        const options = readPortalOktaOptions(config);
         providers.registerProvider({
           providerId: 'okta',
           factory: createOAuthProviderFactory({
             authenticator: portalOktaAuthenticator,
+            // Used unless auth.providers.okta.<env>.signIn.resolvers lists
+            // Backstage's own resolvers (which know nothing of Okta groups).
+            signInResolver: (info, ctx) => resolveOktaUser(info, ctx, options),
             signInResolverFactories: {
-              portalCatalogUser: createPortalOktaResolverFactory(groups),
               ...(oktaSignInResolvers as any),
               ...commonSignInResolvers,
             },

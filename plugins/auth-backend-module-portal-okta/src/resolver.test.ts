@@ -3,7 +3,11 @@ import { NotAllowedError, NotFoundError } from '@backstage/errors';
 import { AuthResolverContext } from '@backstage/plugin-auth-node';
 import { readOktaGroupMapping } from './groups';
 import { ConfigReader } from '@backstage/config';
-import { defaultUserMatch, resolveOktaUser } from './resolver';
+import {
+  defaultUserMatch,
+  readPortalOktaOptions,
+  resolveOktaUser,
+} from './resolver';
 
 const user = (
   name: string,
@@ -135,7 +139,7 @@ describe('resolveOktaUser', () => {
       groups: ['web-team'],
     });
     await expect(resolveOktaUser(stranger, ctx, options())).rejects.toThrow(
-      NotFoundError,
+      NotAllowedError,
     );
     expect(issued).toEqual([]);
     await resolveOktaUser(
@@ -161,5 +165,44 @@ describe('resolveOktaUser', () => {
       ),
     ).rejects.toThrow('Okta sent no e-mail address for user 00u9');
     expect(issued).toEqual([]);
+  });
+});
+
+describe('readPortalOktaOptions', () => {
+  it('defaults to all matchers in order, opt-in off', () => {
+    const read = readPortalOktaOptions(new ConfigReader({}));
+    expect(read.match).toEqual([
+      'profileEmail',
+      'oktaEmailAnnotation',
+      'emailLocalPart',
+    ]);
+    expect(read.allowUsersNotInCatalog).toBe(false);
+  });
+
+  it('reads the order and the opt-in', () => {
+    const read = readPortalOktaOptions(
+      new ConfigReader({
+        portal: {
+          okta: {
+            userMatch: ['emailLocalPart'],
+            dangerouslyAllowSignInWithoutUserInCatalog: true,
+          },
+        },
+      }),
+    );
+    expect(read.match).toEqual(['emailLocalPart']);
+    expect(read.allowUsersNotInCatalog).toBe(true);
+  });
+
+  it('names an unknown matcher', () => {
+    expect(() =>
+      readPortalOktaOptions(
+        new ConfigReader({
+          portal: { okta: { userMatch: ['profileEmail', 'byPhone'] } },
+        }),
+      ),
+    ).toThrow(
+      'portal.okta.userMatch: unknown matcher byPhone; use some of profileEmail, oktaEmailAnnotation, emailLocalPart',
+    );
   });
 });

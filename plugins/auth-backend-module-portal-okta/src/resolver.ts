@@ -1,18 +1,18 @@
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { AuthenticationError, NotAllowedError } from '@backstage/errors';
+import { Config } from '@backstage/config';
 import {
   AuthResolverCatalogUserQuery,
   AuthResolverContext,
-  createSignInResolverFactory,
   OAuthAuthenticatorResult,
   SignInInfo,
 } from '@backstage/plugin-auth-node';
-import { z } from 'zod/v3';
 import { OktaPortalProfile } from './authenticator';
 import {
   normalizeGroupName,
   OktaGroupMapping,
   oktaGroupsToEntityRefs,
+  readOktaGroupMapping,
 } from './groups';
 
 /** Ways to find the catalog User for an Okta e-mail, tried in the configured order. */
@@ -44,14 +44,16 @@ export interface PortalOktaResolverOptions {
   groups: OktaGroupMapping;
 }
 
-type Info = SignInInfo<OAuthAuthenticatorResult<OktaPortalProfile>>;
+export type OktaSignInInfo = SignInInfo<
+  OAuthAuthenticatorResult<OktaPortalProfile>
+>;
 
 /**
  * Signs an Okta user in as a catalog User and adds their Okta groups to the
  * ownership references of the Backstage token.
  */
 export async function resolveOktaUser(
-  info: Info,
+  info: OktaSignInInfo,
   ctx: AuthResolverContext,
   options: PortalOktaResolverOptions,
 ) {
@@ -106,31 +108,28 @@ function unique(values: string[]) {
 }
 
 /**
- * The `portalCatalogUser` sign-in resolver for `auth.providers.okta.<env>.signIn.resolvers`.
- * Options: `match` (order of matchers), `dangerouslyAllowSignInWithoutUserInCatalog`.
+ * Reads `portal.okta` (user matching, opt-in) and `portal.okta.groups`.
+ * An unknown matcher name is a configuration error that names it.
  */
-export function createPortalOktaResolverFactory(groups: OktaGroupMapping) {
-  return createSignInResolverFactory({
-    optionsSchema: z
-      .object({
-        match: z
-          .array(
-            z.enum(['profileEmail', 'oktaEmailAnnotation', 'emailLocalPart']),
-          )
-          .nonempty()
-          .optional(),
-        dangerouslyAllowSignInWithoutUserInCatalog: z.boolean().optional(),
-      })
-      .strict()
-      .optional(),
-    create(options = {}) {
-      const resolved: PortalOktaResolverOptions = {
-        match: options.match ?? defaultUserMatch,
-        allowUsersNotInCatalog:
-          options.dangerouslyAllowSignInWithoutUserInCatalog ?? false,
-        groups,
-      };
-      return (info: Info, ctx) => resolveOktaUser(info, ctx, resolved);
-    },
-  });
+export function readPortalOktaOptions(
+  config: Config,
+): PortalOktaResolverOptions {
+  const match =
+    config.getOptionalStringArray('portal.okta.userMatch') ?? defaultUserMatch;
+  const unknown = match.filter(m => !(m in userMatchers));
+  if (unknown.length > 0 || match.length === 0) {
+    throw new Error(
+      `portal.okta.userMatch: ${
+        unknown.length > 0 ? `unknown matcher ${unknown.join(', ')}` : 'empty'
+      }; use some of ${Object.keys(userMatchers).join(', ')}`,
+    );
+  }
+  return {
+    match: match as UserMatcher[],
+    allowUsersNotInCatalog:
+      config.getOptionalBoolean(
+        'portal.okta.dangerouslyAllowSignInWithoutUserInCatalog',
+      ) ?? false,
+    groups: readOktaGroupMapping(config),
+  };
 }
