@@ -71,7 +71,7 @@ export const portalOktaAuthenticator = createOAuthAuthenticator<
   Context,
   OktaPortalProfile
 >({
-  defaultProfileTransform: oktaAuthenticator.defaultProfileTransform as any,
+  defaultProfileTransform: oktaAuthenticator.defaultProfileTransform,
   scopes: {
     required: [...(oktaAuthenticator.scopes?.required ?? []), 'groups'],
   },

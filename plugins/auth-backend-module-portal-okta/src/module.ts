@@ -34,7 +34,7 @@ export const authModulePortalOkta = createBackendModule({
             // Backstage's own resolvers (which know nothing of Okta groups).
             signInResolver: (info, ctx) => resolveOktaUser(info, ctx, options),
             signInResolverFactories: {
-              ...(oktaSignInResolvers as any),
+              ...oktaSignInResolvers,
               ...commonSignInResolvers,
             },
           }),

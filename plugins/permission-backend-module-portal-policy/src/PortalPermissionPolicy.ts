@@ -1,5 +1,6 @@
 import {
   AuthorizeResult,
+  isResourcePermission,
   PermissionCondition,
   PermissionCriteria,
   PolicyDecision,
@@ -99,9 +100,12 @@ export class PortalPermissionPolicy implements PermissionPolicy {
     const isAdmin = !!this.adminGroupRef && refs.includes(this.adminGroupRef);
     const groups = refs.filter(ref => ref.startsWith('group:'));
 
-    if (permission.name === 'catalog.entity.read' && !isAdmin) {
+    const entityPermission = isResourcePermission(permission, 'catalog-entity')
+      ? permission
+      : undefined;
+    if (entityPermission?.name === 'catalog.entity.read' && !isAdmin) {
       return createCatalogConditionalDecision(
-        permission as any,
+        entityPermission,
         templatesVisibleTo(groups),
       );
     }
@@ -112,10 +116,13 @@ export class PortalPermissionPolicy implements PermissionPolicy {
         return isAdmin || groups.length > 0 ? allow : deny;
       case 'owners':
         if (isAdmin) return allow;
-        return createCatalogConditionalDecision(
-          permission as any,
-          catalogConditions.isEntityOwner({ claims: refs }),
-        );
+        // Ownership is a condition on entities; anything else is admins' only.
+        return entityPermission
+          ? createCatalogConditionalDecision(
+              entityPermission,
+              catalogConditions.isEntityOwner({ claims: refs }),
+            )
+          : deny;
       case 'admins':
       default:
         return isAdmin ? allow : deny;
