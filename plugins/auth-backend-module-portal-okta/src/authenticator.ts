@@ -15,6 +15,8 @@ export interface OktaIdentity {
   /** Okta user id (`sub`). */
   subject: string;
   email?: string;
+  /** Okta's `email_verified`; undefined when Okta does not say. */
+  emailVerified?: boolean;
   name?: string;
   /** The raw `groups` claim (mapped to Backstage groups by the resolver). */
   groups: unknown;
@@ -53,6 +55,9 @@ function toIdentity(
   return {
     subject: pick('sub') ?? result.fullProfile.id,
     email: pick('email') ?? result.fullProfile.emails?.[0]?.value ?? undefined,
+    emailVerified: [claims?.email_verified, userInfo.email_verified].find(
+      (v): v is boolean => typeof v === 'boolean',
+    ),
     name: pick('name') ?? result.fullProfile.displayName,
     groups: claims?.groups ?? userInfo.groups,
   };

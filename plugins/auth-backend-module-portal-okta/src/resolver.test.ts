@@ -155,6 +155,26 @@ describe('resolveOktaUser', () => {
     ]);
   });
 
+  it('refuses an e-mail that Okta marks as unverified', async () => {
+    const { ctx, issued } = context(catalog);
+    await expect(
+      resolveOktaUser(
+        info({ email: 'alan@acme.example', emailVerified: false }),
+        ctx,
+        options(),
+      ),
+    ).rejects.toThrow(
+      'Okta reports the e-mail address alan@acme.example as unverified',
+    );
+    expect(issued).toEqual([]);
+    await resolveOktaUser(
+      info({ email: 'alan@acme.example', emailVerified: true }),
+      ctx,
+      options(),
+    );
+    expect(issued.map(c => c.sub)).toEqual(['user:default/alan.turing']);
+  });
+
   it('refuses a profile without an e-mail, even with the opt-in', async () => {
     const { ctx, issued } = context(catalog);
     await expect(

@@ -66,6 +66,12 @@ export async function resolveOktaUser(
       }; the portal's Okta app must grant the email scope.`,
     );
   }
+  if (okta.emailVerified === false) {
+    // An unverified address could be anybody's: never match a user by it.
+    throw new AuthenticationError(
+      `Okta reports the e-mail address ${email} as unverified; verify it in Okta, then sign in again.`,
+    );
+  }
   const groupRefs = oktaGroupsToEntityRefs(okta.groups, options.groups);
 
   for (const matcher of options.match) {
