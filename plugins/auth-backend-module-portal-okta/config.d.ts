@@ -5,14 +5,21 @@ export interface Config {
        * How an Okta user is matched to a catalog User, tried in this order:
        * profileEmail (spec.profile.email), oktaEmailAnnotation
        * (okta.com/email annotation), emailLocalPart (User named like the
-       * e-mail's local part). Default: all three, in that order.
+       * e-mail's local part; only for allowedDomains). Default:
+       * profileEmail, oktaEmailAnnotation.
        */
       userMatch?: Array<
         'profileEmail' | 'oktaEmailAnnotation' | 'emailLocalPart'
       >;
       /**
+       * E-mail domains whose addresses emailLocalPart may match (required
+       * when it is listed), e.g. [acme.com].
+       */
+      allowedDomains?: string[];
+      /**
        * Let users that match no catalog User in, as
-       * user:default/<e-mail local part> with their Okta groups. Default: false.
+       * user:default/<e-mail local part> with their Okta groups, unless a
+       * catalog User already has that name. Default: false.
        */
       dangerouslyAllowSignInWithoutUserInCatalog?: boolean;
       /**

@@ -35,7 +35,9 @@ function context(catalog: Entity[]) {
           return Object.entries(query.annotations).every(
             ([k, v]) => e.metadata.annotations?.[k] === v,
           );
-        return e.metadata.name === query.entityRef.name;
+        const ref = query.entityRef;
+        const name = typeof ref === 'string' ? ref.split('/').pop() : ref.name;
+        return e.kind === 'User' && e.metadata.name === name;
       });
       if (found.length === 0) throw new NotFoundError('User not found');
       return { entity: found[0] };
@@ -66,7 +68,8 @@ const info = (okta: object) =>
   } as any);
 
 const options = (extra: object = {}) => ({
-  match: defaultUserMatch,
+  match: [...defaultUserMatch, 'emailLocalPart'] as any,
+  allowedDomains: ['acme.example'],
   allowUsersNotInCatalog: false,
   groups: readOktaGroupMapping(new ConfigReader({})),
   ...extra,
@@ -109,7 +112,7 @@ describe('resolveOktaUser', () => {
       options(),
     );
     await resolveOktaUser(
-      info({ email: 'katherine.johnson@elsewhere.example' }),
+      info({ email: 'katherine.johnson@ACME.example' }),
       ctx,
       options(),
     );
@@ -119,16 +122,42 @@ describe('resolveOktaUser', () => {
     ]);
   });
 
+  it('matches the local part only for the allowed domains', async () => {
+    const { ctx, issued } = context(catalog);
+    await expect(
+      resolveOktaUser(
+        info({ email: 'katherine.johnson@contractor.example' }),
+        ctx,
+        options(),
+      ),
+    ).rejects.toThrow('is not a user of this portal');
+    expect(issued).toEqual([]);
+  });
+
+  it('never lets the opt-in hand out the name of an existing User', async () => {
+    const { ctx, issued } = context(catalog);
+    await expect(
+      resolveOktaUser(
+        info({ email: 'tim@contractor.example' }),
+        ctx,
+        options({ allowUsersNotInCatalog: true }),
+      ),
+    ).rejects.toThrow(
+      'tim@contractor.example matches no catalog User by e-mail, and the name user:default/tim belongs to another User',
+    );
+    expect(issued).toEqual([]);
+  });
+
   it('tries only the configured matchers, in their order', async () => {
     const { ctx } = context(catalog);
     await expect(
       resolveOktaUser(
-        info({ email: 'katherine.johnson@elsewhere.example' }),
+        info({ email: 'katherine.johnson@acme.example' }),
         ctx,
         options({ match: ['profileEmail'] }),
       ),
     ).rejects.toThrow(
-      'katherine.johnson@elsewhere.example is not a user of this portal: no User in the catalog matches this e-mail (tried profileEmail)',
+      'katherine.johnson@acme.example is not a user of this portal: no User in the catalog matches this e-mail (tried profileEmail)',
     );
   });
 
@@ -189,13 +218,9 @@ describe('resolveOktaUser', () => {
 });
 
 describe('readPortalOktaOptions', () => {
-  it('defaults to all matchers in order, opt-in off', () => {
+  it('defaults to the e-mail matchers, opt-in off', () => {
     const read = readPortalOktaOptions(new ConfigReader({}));
-    expect(read.match).toEqual([
-      'profileEmail',
-      'oktaEmailAnnotation',
-      'emailLocalPart',
-    ]);
+    expect(read.match).toEqual(['profileEmail', 'oktaEmailAnnotation']);
     expect(read.allowUsersNotInCatalog).toBe(false);
   });
 
@@ -205,13 +230,30 @@ describe('readPortalOktaOptions', () => {
         portal: {
           okta: {
             userMatch: ['emailLocalPart'],
+            allowedDomains: ['Acme.com'],
             dangerouslyAllowSignInWithoutUserInCatalog: true,
           },
         },
       }),
     );
     expect(read.match).toEqual(['emailLocalPart']);
+    expect(read.allowedDomains).toEqual(['acme.com']);
     expect(read.allowUsersNotInCatalog).toBe(true);
+  });
+
+  it('wants allowedDomains with emailLocalPart, and no prototype names', () => {
+    expect(() =>
+      readPortalOktaOptions(
+        new ConfigReader({
+          portal: { okta: { userMatch: ['emailLocalPart'] } },
+        }),
+      ),
+    ).toThrow('emailLocalPart needs portal.okta.allowedDomains');
+    expect(() =>
+      readPortalOktaOptions(
+        new ConfigReader({ portal: { okta: { userMatch: ['toString'] } } }),
+      ),
+    ).toThrow('unknown matcher toString');
   });
 
   it('names an unknown matcher', () => {

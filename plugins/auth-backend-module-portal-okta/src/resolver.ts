@@ -31,14 +31,16 @@ export const userMatchers = {
   }),
 };
 export type UserMatcher = keyof typeof userMatchers;
+/** The local part alone says nothing about who owns the address, so it is opt-in (with allowedDomains). */
 export const defaultUserMatch: UserMatcher[] = [
   'profileEmail',
   'oktaEmailAnnotation',
-  'emailLocalPart',
 ];
 
 export interface PortalOktaResolverOptions {
   match: UserMatcher[];
+  /** Domains whose addresses emailLocalPart may match (lower case). */
+  allowedDomains: string[];
   /** Let users the catalog does not know in, with an identity from Okta alone. */
   allowUsersNotInCatalog: boolean;
   groups: OktaGroupMapping;
@@ -74,7 +76,14 @@ export async function resolveOktaUser(
   }
   const groupRefs = oktaGroupsToEntityRefs(okta.groups, options.groups);
 
+  const domain = email.split('@')[1]?.toLocaleLowerCase('en-US') ?? '';
   for (const matcher of options.match) {
+    if (
+      matcher === 'emailLocalPart' &&
+      !options.allowedDomains.includes(domain)
+    ) {
+      continue; // bob@elsewhere.example is not our bob
+    }
     let entity;
     try {
       ({ entity } = await ctx.findCatalogUser(userMatchers[matcher](email)));
@@ -96,6 +105,19 @@ export async function resolveOktaUser(
   if (options.allowUsersNotInCatalog) {
     const name = normalizeGroupName(email.split('@')[0]);
     const sub = `user:default/${name}`;
+    // Never hand out the identity of a User that exists (and owns things).
+    const taken = await ctx
+      .findCatalogUser({ entityRef: sub })
+      .then(() => true)
+      .catch(error => {
+        if ((error as Error)?.name === 'NotFoundError') return false;
+        throw error;
+      });
+    if (taken) {
+      throw new NotAllowedError(
+        `${email} matches no catalog User by e-mail, and the name ${sub} belongs to another User; ask the platform team to add you to the catalog.`,
+      );
+    }
     return ctx.issueToken({
       claims: { sub, ent: unique([sub, ...groupRefs]) },
     });
@@ -122,7 +144,7 @@ export function readPortalOktaOptions(
 ): PortalOktaResolverOptions {
   const match =
     config.getOptionalStringArray('portal.okta.userMatch') ?? defaultUserMatch;
-  const unknown = match.filter(m => !(m in userMatchers));
+  const unknown = match.filter(m => !Object.hasOwn(userMatchers, m));
   if (unknown.length > 0 || match.length === 0) {
     throw new Error(
       `portal.okta.userMatch: ${
@@ -130,8 +152,17 @@ export function readPortalOktaOptions(
       }; use some of ${Object.keys(userMatchers).join(', ')}`,
     );
   }
+  const allowedDomains = (
+    config.getOptionalStringArray('portal.okta.allowedDomains') ?? []
+  ).map(d => d.toLocaleLowerCase('en-US'));
+  if (match.includes('emailLocalPart') && allowedDomains.length === 0) {
+    throw new Error(
+      'portal.okta.userMatch: emailLocalPart needs portal.okta.allowedDomains (the e-mail domains whose local part is a catalog user name)',
+    );
+  }
   return {
     match: match as UserMatcher[],
+    allowedDomains,
     allowUsersNotInCatalog:
       config.getOptionalBoolean(
         'portal.okta.dangerouslyAllowSignInWithoutUserInCatalog',
