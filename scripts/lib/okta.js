@@ -9,10 +9,8 @@
 //     cookie jar, and returns { message, cookies }: the message the backend
 //     posts to the opener window, and the jar (with Backstage's refresh
 //     token cookie in it).
-//   oktaRefresh({ backendBaseUrl, cookies, env, ... })
-//     calls the provider's /refresh endpoint the way the frontend does;
-//     resolves { status, body }.
-//   CookieJar: the jar the two functions above share.
+//   setIdTokenFault(audience, mode)
+//     makes a running stand-in bend the ID tokens it issues (tests).
 //
 // The URLs, parameters and cookies follow Backstage's own code:
 // @backstage/core-app-api DefaultAuthConnector (start/refresh URLs),
@@ -127,22 +125,7 @@ function startOktaStandIn({
         audience: info.audience,
         issuer: info.issuer,
         port: info.port,
-        async setIdTokenFault(mode) {
-          const res = await fetch(`${info.audience}/__control`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify(
-              mode === null || mode === undefined
-                ? { reset: true }
-                : { idToken: mode },
-            ),
-          });
-          const body = await res.json();
-          if (!res.ok) {
-            throw new Error(`setIdTokenFault(${mode}): ${body.error}`);
-          }
-          return body;
-        },
+        setIdTokenFault: mode => setIdTokenFault(info.audience, mode),
         stop,
       });
     });
@@ -157,6 +140,25 @@ function startOktaStandIn({
       }
     });
   });
+}
+
+/**
+ * Sets how the stand-in at `audience` bends the ID tokens it issues from now
+ * on: 'tampered' | 'expired' | 'wrong-audience', or null for none.
+ */
+async function setIdTokenFault(audience, mode) {
+  const res = await fetch(`${audience}/__control`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(
+      mode === null || mode === undefined ? { reset: true } : { idToken: mode },
+    ),
+  });
+  const body = await res.json();
+  if (!res.ok) {
+    throw new Error(`setIdTokenFault(${mode}): ${body.error}`);
+  }
+  return body;
 }
 
 // ---------------------------------------------------------------------------
@@ -245,30 +247,6 @@ class CookieJar {
     return this.matching(url)
       .map(c => `${c.name}=${c.value}`)
       .join('; ');
-  }
-
-  /** The value of cookie `name` that would be sent to `url`. */
-  get(url, name) {
-    return this.matching(url).find(c => c.name === name)?.value;
-  }
-
-  /** All cookies, in the shape Playwright's context.addCookies() takes. */
-  toPlaywright() {
-    return [...this.cookies.values()].map(c => ({
-      name: c.name,
-      value: c.value,
-      domain: c.domain,
-      path: c.path,
-      expires: c.expires === undefined ? -1 : Math.floor(c.expires / 1000),
-      httpOnly: c.httpOnly,
-      secure: c.secure,
-      ...(c.sameSite
-        ? {
-            sameSite:
-              c.sameSite[0].toUpperCase() + c.sameSite.slice(1).toLowerCase(),
-          }
-        : {}),
-    }));
   }
 }
 
@@ -458,71 +436,8 @@ async function oktaSignIn({
   throw new Error(`Okta sign-in: too many redirects\n${trail.join('\n')}`);
 }
 
-/**
- * Calls the provider's refresh endpoint as the frontend's
- * DefaultAuthConnector.refreshSession() does:
- *   GET <backend>/api/auth/okta/refresh?optional[&scope=..]&env=..
- *   with X-Requested-With: XMLHttpRequest and the cookies (Backstage's
- *   `okta-refresh-token` cookie, path /api/auth/okta).
- * A rotated refresh token cookie is stored back into the jar.
- *
- * @param {object} options
- * @param {string} options.backendBaseUrl
- * @param {CookieJar|string} options.cookies the jar from oktaSignIn, or a
- *   ready Cookie header value
- * @param {string} [options.env='production']
- * @param {string} [options.scope] optional scope parameter
- * @param {string} [options.origin] sent as the Origin header if given
- * @param {string} [options.providerId='okta']
- * @returns {Promise<{status: number, body: any}>} body is parsed JSON when
- *   the response is JSON, else text
- */
-async function oktaRefresh({
-  backendBaseUrl,
-  cookies,
-  env = 'production',
-  scope,
-  origin,
-  providerId = 'okta',
-}) {
-  const base = backendBaseUrl.replace(/\/+$/, '');
-  const query = [
-    'optional',
-    ...(scope ? [`scope=${encodeURIComponent(scope)}`] : []),
-    `env=${encodeURIComponent(env)}`,
-  ].join('&');
-  const url = `${base}/api/auth/${providerId}/refresh?${query}`;
-  const headers = {
-    'x-requested-with': 'XMLHttpRequest',
-    ...(origin ? { origin } : {}),
-  };
-  let res;
-  let text;
-  if (typeof cookies === 'string') {
-    res = await fetch(url, {
-      redirect: 'manual',
-      headers: { ...headers, cookie: cookies },
-    });
-    text = await res.text();
-  } else {
-    ({ res, text } = await jarFetch(cookies, url, { headers }));
-  }
-  let body = text;
-  if (/json/.test(res.headers.get('content-type') ?? '')) {
-    try {
-      body = JSON.parse(text);
-    } catch {
-      /* keep the text */
-    }
-  }
-  return { status: res.status, body };
-}
-
 module.exports = {
   startOktaStandIn,
+  setIdTokenFault,
   oktaSignIn,
-  oktaRefresh,
-  CookieJar,
-  parseWebMessageResponse,
-  standInScript,
 };

@@ -46,18 +46,13 @@ export function withDenyLogging(
     results.forEach((decision, i) => {
       if (decision.result !== AuthorizeResult.DENY) return;
       const request = requests[i] as AuthorizePermissionRequest;
+      const user = describePrincipal(deps.auth, options?.credentials);
+      const resource = request.resourceRef ?? null;
       deps.logger.warn(
-        `Permission denied: ${describePrincipal(
-          deps.auth,
-          options?.credentials,
-        )} may not ${request.permission.name}${
-          request.resourceRef ? ` on ${request.resourceRef}` : ''
+        `Permission denied: ${user} may not ${request.permission.name}${
+          resource ? ` on ${resource}` : ''
         }`,
-        {
-          user: describePrincipal(deps.auth, options?.credentials),
-          permission: request.permission.name,
-          resource: request.resourceRef ?? null,
-        },
+        { user, permission: request.permission.name, resource },
       );
     });
   };

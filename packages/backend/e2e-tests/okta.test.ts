@@ -32,14 +32,8 @@ async function tokenOf(login: string, backendBaseUrl = base()) {
   return message.response.backstageIdentity.token as string;
 }
 
-async function setIdTokenFault(mode: string | null) {
-  const res = await fetch(`${oktaAudience()}/__control`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(mode ? { idToken: mode } : { reset: true }),
-  });
-  expect(res.status).toBe(200);
-}
+const setIdTokenFault = (mode: string | null) =>
+  okta.setIdTokenFault(oktaAudience(), mode);
 
 const call = (
   method: string,
