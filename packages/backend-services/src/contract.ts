@@ -90,6 +90,64 @@ export const deploymentContract: ReadonlyArray<ContractVariable> = [
     validate: value =>
       value.length >= 32 ? undefined : 'must be at least 32 characters',
   },
+  {
+    name: 'GITHUB_ORG',
+    required: false,
+    description:
+      'GitHub organisation whose teams, members and repositories fill the catalog; unset means GitHub ingestion is off',
+    validate: value =>
+      /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/.test(value)
+        ? undefined
+        : 'must be a GitHub organisation login (letters, digits, hyphens)',
+  },
+  {
+    name: 'GITHUB_TOKEN',
+    required: false,
+    description:
+      'GitHub token (fine-grained or classic) when no GitHub App is used',
+  },
+  {
+    name: 'GITHUB_APP_ID',
+    required: false,
+    description: 'GitHub App id (with the other GITHUB_APP_* variables)',
+    validate: value =>
+      /^\d+$/.test(value) ? undefined : 'must be the numeric App id',
+  },
+  {
+    name: 'GITHUB_APP_PRIVATE_KEY',
+    required: false,
+    description: "GitHub App private key (PEM; '\\n' escapes accepted)",
+    validate: value =>
+      /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(value)
+        ? undefined
+        : 'must be a PEM private key (-----BEGIN RSA PRIVATE KEY-----...)',
+  },
+  {
+    name: 'GITHUB_APP_CLIENT_ID',
+    required: false,
+    description: 'GitHub App client id',
+  },
+  {
+    name: 'GITHUB_APP_CLIENT_SECRET',
+    required: false,
+    description: 'GitHub App client secret',
+  },
+  {
+    name: 'GITHUB_WEBHOOK_SECRET',
+    required: false,
+    description:
+      'secret GitHub signs webhook deliveries with; unset means no webhook endpoint',
+    validate: value =>
+      value.length >= 16 ? undefined : 'must be at least 16 characters',
+  },
+  {
+    name: 'GITHUB_API_URL',
+    required: false,
+    description:
+      'GitHub API base URL (default https://api.github.com); tests and PORTAL_GITHUB=fake point it at a local fake',
+    validate: value =>
+      /^https?:\/\/[^\s/]+/.test(value) ? undefined : 'must be a URL',
+  },
 ];
 
 /**

@@ -13,6 +13,7 @@ export {
 export type { ContractVariable } from './contract';
 export { loadPortalConfig, portalRootConfigServiceFactory } from './rootConfig';
 export type { LoadPortalConfigOptions } from './rootConfig';
+export { applyGithubAvailability } from './github';
 export { dropTokenlessStaticAccess } from './staticAccess';
 export {
   installDrain,

@@ -11,6 +11,7 @@ import {
   createContractSubstitution,
   deploymentContract,
 } from './contract';
+import { applyGithubAvailability } from './github';
 import { dropTokenlessStaticAccess } from './staticAccess';
 
 export interface LoadPortalConfigOptions {
@@ -28,7 +29,8 @@ export interface LoadPortalConfigOptions {
  * then fails with one message naming every required contract variable that
  * the loaded files reference but the environment does not provide (or whose
  * value is unusable). A `static` external access entry without a token is
- * dropped (see staticAccess.ts).
+ * dropped (see staticAccess.ts), and GitHub ingestion without an organisation
+ * or credentials is turned off (see github.ts).
  */
 export async function loadPortalConfig(
   options: LoadPortalConfigOptions = {},
@@ -51,18 +53,32 @@ export async function loadPortalConfig(
     config.close();
     throw error;
   }
-  const { data, dropped } = dropTokenlessStaticAccess(config.get<JsonObject>());
-  if (dropped.length === 0) {
-    return config;
+  const raw = config.get<JsonObject>();
+  const { data: withAccess, dropped } = dropTokenlessStaticAccess(raw);
+  let data: JsonObject;
+  let off: string[];
+  try {
+    ({ data, off } = applyGithubAvailability(withAccess));
+  } catch (error) {
+    config.close();
+    throw error;
   }
   // Static access without a token (PORTAL_API_TOKEN unset): disabled.
-  config.close();
   for (const subject of dropped) {
     // eslint-disable-next-line no-console
     console.log(
       `Static external access '${subject}' has no token (PORTAL_API_TOKEN unset?); no static token is accepted for it`,
     );
   }
+  // GitHub ingestion without an organisation or credentials: off.
+  for (const line of off) {
+    // eslint-disable-next-line no-console
+    console.log(`${line}; see docs/github.md`);
+  }
+  if (data === raw) {
+    return config;
+  }
+  config.close();
   return new ConfigReader(data, 'portal');
 }
 

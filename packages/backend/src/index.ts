@@ -27,8 +27,12 @@ backend.add(
 );
 backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
 
-// Events: catalog and other plugins share events across instances through the database.
+// Events: catalog and other plugins share events across instances through the
+// database. GitHub webhooks arrive at /api/events/http/github (signed only).
 backend.add(import('@backstage/plugin-events-backend'));
+backend.add(
+  import('@internal/backstage-plugin-events-backend-module-portal-github'),
+);
 
 // Catalog.
 backend.add(import('@backstage/plugin-catalog-backend'));
@@ -36,6 +40,14 @@ backend.add(
   import('@backstage/plugin-catalog-backend-module-scaffolder-entity-model'),
 );
 backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
+// GitHub: teams and members (org provider, Users carry the e-mail Okta sign-in
+// matches), repositories holding catalog-info.yaml (discovery). Off without
+// GITHUB_ORG and credentials (docs/github.md).
+backend.add(import('@backstage/plugin-catalog-backend-module-github-org'));
+backend.add(
+  import('@internal/backstage-plugin-catalog-backend-module-portal-github'),
+);
+backend.add(import('@backstage/plugin-catalog-backend-module-github'));
 
 // Permissions: the portal's own policy (Okta groups, owners, admins).
 backend.add(import('@backstage/plugin-permission-backend'));
