@@ -1,0 +1,73 @@
+// Types for github-fake.js (used from TypeScript tests).
+export interface FakeUser {
+  login: string;
+  id?: string;
+  name?: string;
+  email?: string;
+  bio?: string;
+  avatarUrl?: string;
+  verifiedEmails?: string[];
+}
+export interface FakeTeam {
+  slug: string;
+  name?: string;
+  description?: string;
+  parent?: string;
+  members?: string[];
+}
+export interface FakeRepo {
+  name: string;
+  defaultBranch?: string;
+  visibility?: 'public' | 'private' | 'internal';
+  topics?: string[];
+  isArchived?: boolean;
+  isFork?: boolean;
+  files?: Record<string, string>;
+}
+export interface FakeOrg {
+  org: string;
+  users: FakeUser[];
+  teams: FakeTeam[];
+  repos: FakeRepo[];
+}
+export interface FakeRequest {
+  method: string;
+  path: string;
+  at: number;
+  status: number;
+  operation?: string;
+  cursor?: string | null;
+}
+export interface FakeFault {
+  operation: string;
+  kind: 'bad-gateway' | 'rate-limit';
+  paged?: boolean;
+  times?: number;
+  resetSeconds?: number;
+}
+export interface GithubFake {
+  url: string;
+  token: string;
+  state: FakeOrg;
+  requests: FakeRequest[];
+  addFault(fault: FakeFault): void;
+  clearFaults(): void;
+  close(): Promise<void>;
+}
+export function startGithubFake(options?: {
+  state?: FakeOrg;
+  port?: number;
+  token?: string;
+  htmlBaseUrl?: string;
+  latencyMs?: number;
+}): Promise<GithubFake>;
+export function generateOrg(options?: {
+  org?: string;
+  repos?: number;
+  users?: number;
+  teams?: number;
+  catalogEvery?: number;
+  emailDomain?: string;
+}): FakeOrg;
+export function catalogInfo(name: string, owner: string, extra?: string): string;
+export function signWebhook(secret: string, body: string): string;
