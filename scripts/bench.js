@@ -9,12 +9,20 @@
 //   catalog_table_ms     Chromium: navigation start -> catalog table rows shown
 //                        (median of BENCH_RUNS, warm browser cache cleared each run)
 //   bytes_transferred    bytes Chromium received for that page load (median)
+//   github_ingestion_ms  GitHub org of 2,000 repositories (half with
+//                        catalog-info.yaml), 500 members, 100 teams served by
+//                        the local fake: spawn on an empty database -> every
+//                        Component, User and Group in the catalog with its
+//                        ownedBy / memberOf relations (median of
+//                        BENCH_GITHUB_RUNS, default 3). BENCH_ONLY=github
+//                        runs just this.
 // Needs `yarn build:backend` first; starts its own PostgreSQL.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const portal = require('./lib/portal');
+const { generateOrg, startGithubFake } = require('./lib/github-fake');
 
 const runs = Number(process.env.BENCH_RUNS || 5);
 const median = xs => {
@@ -83,8 +91,102 @@ async function browserRuns(base) {
   return { times, bytes };
 }
 
+// Counts entities matching `filter` (catalog by-query totalItems).
+async function count(base, token, filter) {
+  const r = await fetch(
+    `${base}/api/catalog/entities/by-query?limit=1&${filter
+      .map(f => `filter=${encodeURIComponent(f)}`)
+      .join('&')}`,
+    { headers: { Authorization: `Bearer ${token}` } },
+  );
+  if (!r.ok) throw new Error(`catalog answered ${r.status}`);
+  return (await r.json()).totalItems;
+}
+
+async function githubIngestion(tree, token) {
+  const shape = { repos: 2000, users: 500, teams: 100, catalogEvery: 2 };
+  const fake = await startGithubFake({ state: generateOrg(shape) });
+  const expected = { components: 1000, users: 500, groups: 100 };
+  const times = [];
+  try {
+    const githubRuns = Number(process.env.BENCH_GITHUB_RUNS || 3);
+    for (let i = 0; i < githubRuns; i++) {
+      const pg = portal.startPostgres(path.join(portal.workDir, 'bench-gh-pg'));
+      const port = await portal.freePort();
+      const env = {
+        ...portal.contractEnv({ pg, port, token }),
+        GITHUB_ORG: fake.state.org,
+        GITHUB_TOKEN: fake.token,
+        GITHUB_API_URL: fake.url,
+      };
+      const started = Date.now();
+      const server = portal.startServer({ tree, env, extraArgs: [] });
+      try {
+        await server.waitReady();
+        // Polled once a second (not faster: the queries would compete with
+        // the processing they measure on a small machine).
+        let last;
+        const deadline = Date.now() + 300_000;
+        // Components finish last (they need the repository listing, then
+        // their Location processed, then themselves), so poll that one query
+        // and check users and groups once it is complete.
+        const done = async () => {
+          const components = await count(server.base, token, [
+            // One filter: its conditions are ANDed (several filters are ORed).
+            'kind=component,metadata.annotations.github.com/project-slug,relations.ownedBy',
+          ]);
+          last = { components };
+          if (components < expected.components) return false;
+          const [users, groups] = await Promise.all([
+            count(server.base, token, ['kind=user,relations.memberOf']),
+            count(server.base, token, [
+              'kind=group,metadata.annotations.github.com/team-slug,relations.hasMember',
+            ]),
+          ]);
+          last = { components, users, groups };
+          return users >= expected.users && groups >= expected.groups;
+        };
+        while (!(await done())) {
+          if (Date.now() > deadline) {
+            throw new Error(
+              `GitHub entities not all in the catalog after 300 s: ${JSON.stringify(
+                last,
+              )}`,
+            );
+          }
+          await new Promise(r => setTimeout(r, 1000));
+        }
+        times.push(Date.now() - started);
+        log(`github ingestion run ${i + 1}: ${times[times.length - 1]} ms`);
+      } finally {
+        await server.stop();
+        pg.stop();
+      }
+    }
+  } finally {
+    await fake.close();
+  }
+  return { times, shape };
+}
+
 async function main() {
   const tree = portal.productionTree();
+  const token = 'bench-token-0123456789abcdef';
+  if (process.env.BENCH_ONLY === 'github') {
+    const { times, shape } = await githubIngestion(tree, token);
+    console.log(
+      JSON.stringify(
+        {
+          github_ingestion_ms: median(times),
+          github_ingestion_ms_all: times,
+          github_org: shape,
+        },
+        null,
+        2,
+      ),
+    );
+    return;
+  }
   const pg = portal.startPostgres(path.join(portal.workDir, 'bench-pg'));
   const port = await portal.freePort();
   const env = portal.contractEnv({
@@ -135,6 +237,10 @@ async function main() {
   } finally {
     pg.stop();
   }
+  const github = await githubIngestion(tree, token);
+  result.github_ingestion_ms = median(github.times);
+  result.github_ingestion_ms_all = github.times;
+  result.github_org = github.shape;
   console.log(JSON.stringify(result, null, 2));
 }
 

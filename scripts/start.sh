@@ -8,6 +8,10 @@
 # Okta next to guest (docs/authentication.md):
 #   OKTA_CLIENT_ID=… OKTA_CLIENT_SECRET=… OKTA_AUDIENCE=https://<org>.okta.com ./scripts/start.sh
 #   PORTAL_OKTA=standin ./scripts/start.sh   # local stand-in, sample users, any password
+#
+# GitHub org data and repository discovery (docs/github.md):
+#   GITHUB_ORG=… GITHUB_TOKEN=… ./scripts/start.sh
+#   PORTAL_GITHUB=fake ./scripts/start.sh    # local GitHub fake (org acme, sample teams and repos)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/toolchain.sh
@@ -20,6 +24,13 @@ if [ "${PORTAL_OKTA:-}" = standin ]; then
   trap 'kill "$standin" 2>/dev/null || true' EXIT
   export OKTA_CLIENT_ID=portal-local OKTA_CLIENT_SECRET=portal-local-secret \
     OKTA_AUDIENCE=http://127.0.0.1:7009 OKTA_AUTH_SERVER_ID=default
+fi
+if [ "${PORTAL_GITHUB:-}" = fake ]; then
+  node scripts/github-fake.js --port 7010 &
+  github_fake=$!
+  trap 'kill "${standin:-}" "$github_fake" 2>/dev/null || true' EXIT
+  export GITHUB_ORG=acme GITHUB_TOKEN=fake-github-token \
+    GITHUB_API_URL=http://127.0.0.1:7010
 fi
 if [ -n "${OKTA_CLIENT_ID:-}" ]; then
   export AUTH_SESSION_SECRET="${AUTH_SESSION_SECRET:-local-development-session-secret-0123456789}"

@@ -69,5 +69,9 @@ export function generateOrg(options?: {
   catalogEvery?: number;
   emailDomain?: string;
 }): FakeOrg;
-export function catalogInfo(name: string, owner: string, extra?: string): string;
+export function catalogInfo(
+  name: string,
+  owner: string,
+  extra?: string,
+): string;
 export function signWebhook(secret: string, body: string): string;

@@ -88,7 +88,9 @@ function page(items, { first, after }) {
     nodes,
     pageInfo: {
       hasNextPage: end < items.length,
-      endCursor: nodes.length ? Buffer.from(String(end)).toString('base64') : null,
+      endCursor: nodes.length
+        ? Buffer.from(String(end)).toString('base64')
+        : null,
     },
   };
 }
@@ -123,8 +125,7 @@ function createResolvers(fake) {
       login.toLowerCase() === state.org.toLowerCase()
         ? u.verifiedEmails ?? []
         : [],
-    organizations: args =>
-      page([orgNode()], args),
+    organizations: args => page([orgNode()], args),
   });
   const teamNode = t => ({
     slug: t.slug,
@@ -433,13 +434,15 @@ function startGithubFake({
 }
 
 /** A catalog-info.yaml for a repository (a Component owned by `owner`). */
-function catalogInfo(name, owner, extra = '') {
+function catalogInfo(name, owner, extra = '', org = 'acme') {
   return [
     'apiVersion: backstage.io/v1alpha1',
     'kind: Component',
     'metadata:',
     `  name: ${name}`,
     `  description: ${name} service`,
+    '  annotations:',
+    `    github.com/project-slug: ${org}/${name}`,
     'spec:',
     '  type: service',
     '  lifecycle: production',
@@ -483,7 +486,9 @@ function generateOrg({
   });
   const repoList = Array.from({ length: repos }, (_, i) => {
     const name = `repo-${i + 1}`;
-    const owner = teamList.length ? teamList[i % teamList.length].slug : 'guests';
+    const owner = teamList.length
+      ? teamList[i % teamList.length].slug
+      : 'guests';
     return {
       name,
       defaultBranch: 'main',
@@ -491,7 +496,7 @@ function generateOrg({
       topics: [],
       files:
         i % catalogEvery === 0
-          ? { 'catalog-info.yaml': catalogInfo(name, owner) }
+          ? { 'catalog-info.yaml': catalogInfo(name, owner, '', org) }
           : {},
     };
   });

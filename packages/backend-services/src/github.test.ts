@@ -33,9 +33,7 @@ describe('GitHub in the shipped app-config.yaml', () => {
     expect(config.getOptional('catalog.providers.github')).toBeUndefined();
     expect(config.getOptional('catalog.providers.githubOrg')).toBeUndefined();
     expect(gh(config).getOptional('apps')).toBeUndefined();
-    expect(gh(config).getString('apiBaseUrl')).toBe(
-      'https://api.github.com',
-    );
+    expect(gh(config).getString('apiBaseUrl')).toBe('https://api.github.com');
     const lines = log.mock.calls.map(c => String(c[0]));
     expect(lines).toContain(
       "GitHub repository discovery 'repositories' is off: no organisation (GITHUB_ORG unset); see docs/github.md",
@@ -65,9 +63,7 @@ describe('GitHub in the shipped app-config.yaml', () => {
     expect(config.getStringArray('catalog.providers.githubOrg.orgs')).toEqual([
       'acme',
     ]);
-    expect(gh(config).getString('apiBaseUrl')).toBe(
-      'http://127.0.0.1:9999',
-    );
+    expect(gh(config).getString('apiBaseUrl')).toBe('http://127.0.0.1:9999');
     expect(gh(config).getOptional('apps')).toBeUndefined();
     expect(log).not.toHaveBeenCalled();
   });
@@ -111,7 +107,9 @@ describe('applyGithubAvailability', () => {
       catalog: {
         providers: {
           github: { organization: 'acme' },
-          githubOrg: [{ id: 'a', githubUrl: 'https://github.com', orgs: ['acme'] }],
+          githubOrg: [
+            { id: 'a', githubUrl: 'https://github.com', orgs: ['acme'] },
+          ],
         },
       },
     };
@@ -144,7 +142,9 @@ describe('applyGithubAvailability', () => {
     const { data, off } = applyGithubAvailability({
       integrations,
       catalog: {
-        providers: { githubOrg: { id: 'all', githubUrl: 'https://github.com' } },
+        providers: {
+          githubOrg: { id: 'all', githubUrl: 'https://github.com' },
+        },
       },
     });
     expect(off).toEqual([]);

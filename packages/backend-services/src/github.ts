@@ -53,7 +53,9 @@ export function applyGithubAvailability(data: JsonObject): {
                   .map(k => `${k} (${APP_FIELDS[k]})`)
                   .join(', ')} not set. Set all of ${Object.values(
                   APP_FIELDS,
-                ).join(', ')}, or none to use GITHUB_TOKEN. See docs/github.md.`,
+                ).join(
+                  ', ',
+                )}, or none to use GITHUB_TOKEN. See docs/github.md.`,
               );
             }
             const key = String(app.privateKey);
@@ -109,7 +111,8 @@ export function applyGithubAvailability(data: JsonObject): {
     if (kept.length !== entries.length) {
       nextProviders = { ...nextProviders };
       if (kept.length === 0) delete nextProviders.github;
-      else nextProviders.github = single ? kept[0][1] : Object.fromEntries(kept);
+      else
+        nextProviders.github = single ? kept[0][1] : Object.fromEntries(kept);
     }
   }
 

@@ -27,23 +27,35 @@ describe('pickUserEmail', () => {
       pickUserEmail(
         {
           ...ada,
-          organizationVerifiedDomainEmails: ['ada@acme-labs.io', 'ada+gh@acme.com'],
+          organizationVerifiedDomainEmails: [
+            'ada@acme-labs.io',
+            'ada+gh@acme.com',
+          ],
           email: 'ada@acme.com',
         },
         { emailDomains: ['ACME.com'] },
       ),
     ).toEqual({ email: 'ada@acme.com', source: 'verified-domain' });
     expect(
-      pickUserEmail({ ...ada, organizationVerifiedDomainEmails: ['ada@acme-labs.io'] }),
+      pickUserEmail({
+        ...ada,
+        organizationVerifiedDomainEmails: ['ada@acme-labs.io'],
+      }),
     ).toEqual({ email: 'ada@acme-labs.io', source: 'verified-domain' });
   });
 
   it('falls back to the public address only within the domains', () => {
     expect(
-      pickUserEmail({ ...ada, email: 'ada@acme.com' }, { emailDomains: ['acme.com'] }),
+      pickUserEmail(
+        { ...ada, email: 'ada@acme.com' },
+        { emailDomains: ['acme.com'] },
+      ),
     ).toEqual({ email: 'ada@acme.com', source: 'public-profile' });
     expect(
-      pickUserEmail({ ...ada, email: 'ada@gmail.com' }, { emailDomains: ['acme.com'] }),
+      pickUserEmail(
+        { ...ada, email: 'ada@gmail.com' },
+        { emailDomains: ['acme.com'] },
+      ),
     ).toBeUndefined();
     expect(pickUserEmail({ ...ada, email: '' })).toBeUndefined();
   });
@@ -68,17 +80,27 @@ describe('readPortalGithubUserOptions', () => {
   it('names a mapping entry that is not an e-mail address', () => {
     expect(() =>
       readPortalGithubUserOptions(
-        new ConfigReader({ portal: { github: { userEmails: { ada: 'ada' } } } }),
+        new ConfigReader({
+          portal: { github: { userEmails: { ada: 'ada' } } },
+        }),
       ),
-    ).toThrow("portal.github.userEmails.ada must be an e-mail address, got 'ada'");
+    ).toThrow(
+      "portal.github.userEmails.ada must be an e-mail address, got 'ada'",
+    );
   });
 });
 
 describe('createPortalUserTransformer', () => {
   it('builds the upstream User with the picked e-mail', async () => {
-    const transform = createPortalUserTransformer({ emailDomains: ['acme.com'] });
+    const transform = createPortalUserTransformer({
+      emailDomains: ['acme.com'],
+    });
     const entity = await transform(
-      { ...ada, organizationVerifiedDomainEmails: ['ada@acme.com'], email: 'x@gmail.com' },
+      {
+        ...ada,
+        organizationVerifiedDomainEmails: ['ada@acme.com'],
+        email: 'x@gmail.com',
+      },
       { org: 'acme', client: jest.fn() as any, query: '' },
     );
     expect(entity).toMatchObject({
@@ -98,7 +120,9 @@ describe('createPortalUserTransformer', () => {
   });
 
   it('leaves the e-mail out rather than using an address outside the domains', async () => {
-    const transform = createPortalUserTransformer({ emailDomains: ['acme.com'] });
+    const transform = createPortalUserTransformer({
+      emailDomains: ['acme.com'],
+    });
     const entity = await transform(
       { ...ada, email: 'ada@gmail.com' },
       { org: 'acme', client: jest.fn() as any, query: '' },

@@ -15,9 +15,13 @@ import { isValidGithubSignature } from './signature';
  */
 export function readGithubWebhookSecrets(config: Config): string[] {
   const secrets = new Set<string>();
-  const generic = config.getOptionalString('events.modules.github.webhookSecret');
+  const generic = config.getOptionalString(
+    'events.modules.github.webhookSecret',
+  );
   if (generic) secrets.add(generic);
-  for (const integration of config.getOptionalConfigArray('integrations.github') ?? []) {
+  for (const integration of config.getOptionalConfigArray(
+    'integrations.github',
+  ) ?? []) {
     for (const app of integration.getOptionalConfigArray('apps') ?? []) {
       const secret = app.getOptionalString('webhookSecret');
       if (secret) secrets.add(secret);
@@ -71,7 +75,9 @@ export const eventsModulePortalGithubWebhook = createBackendModule({
             logger.warn(
               `Rejected GitHub webhook delivery ${
                 header(request.headers['x-github-delivery']) || '(no id)'
-              } (event ${header(request.headers['x-github-event']) || 'unknown'}): ${
+              } (event ${
+                header(request.headers['x-github-event']) || 'unknown'
+              }): ${
                 request.headers['x-hub-signature-256']
                   ? 'X-Hub-Signature-256 does not match the webhook secret'
                   : 'no X-Hub-Signature-256 header'

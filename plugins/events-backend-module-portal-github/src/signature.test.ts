@@ -16,21 +16,35 @@ describe('isValidGithubSignature', () => {
 
   it('accepts upper-case hex', () => {
     expect(
-      isValidGithubSignature(['s3cret'], body, sign('s3cret').toUpperCase().replace('SHA256', 'sha256')),
+      isValidGithubSignature(
+        ['s3cret'],
+        body,
+        sign('s3cret').toUpperCase().replace('SHA256', 'sha256'),
+      ),
     ).toBe(true);
   });
 
   it('rejects another secret, a changed body, a missing or malformed header', () => {
     expect(isValidGithubSignature(['s3cret'], body, sign('other'))).toBe(false);
     expect(
-      isValidGithubSignature(['s3cret'], Buffer.from('{"ref":"x"}'), sign('s3cret')),
+      isValidGithubSignature(
+        ['s3cret'],
+        Buffer.from('{"ref":"x"}'),
+        sign('s3cret'),
+      ),
     ).toBe(false);
     expect(isValidGithubSignature(['s3cret'], body, undefined)).toBe(false);
     expect(isValidGithubSignature(['s3cret'], body, 'sha256=abc')).toBe(false);
     expect(
-      isValidGithubSignature(['s3cret'], body, sign('s3cret').replace('sha256', 'sha1')),
+      isValidGithubSignature(
+        ['s3cret'],
+        body,
+        sign('s3cret').replace('sha256', 'sha1'),
+      ),
     ).toBe(false);
-    expect(isValidGithubSignature(['s3cret'], body, [sign('s3cret')])).toBe(false);
+    expect(isValidGithubSignature(['s3cret'], body, [sign('s3cret')])).toBe(
+      false,
+    );
   });
 
   it('rejects everything without secrets', () => {

@@ -41,7 +41,11 @@ function org(): FakeOrg {
     org: 'acme',
     users: [
       { login: 'ada', name: 'Ada Lovelace', verifiedEmails: ['ada@acme.com'] },
-      { login: 'alan', name: 'Alan Turing', verifiedEmails: ['alan+gh@acme.com'] },
+      {
+        login: 'alan',
+        name: 'Alan Turing',
+        verifiedEmails: ['alan+gh@acme.com'],
+      },
       { login: 'grace', name: 'Grace Hopper', email: 'grace@gmail.com' },
     ],
     teams: [
@@ -50,8 +54,14 @@ function org(): FakeOrg {
       { slug: 'web', parent: 'engineering', members: ['grace'] },
     ],
     repos: [
-      { name: 'checkout', files: { 'catalog-info.yaml': catalogInfo('checkout', 'payments') } },
-      { name: 'storefront', files: { 'catalog-info.yaml': catalogInfo('storefront', 'web') } },
+      {
+        name: 'checkout',
+        files: { 'catalog-info.yaml': catalogInfo('checkout', 'payments') },
+      },
+      {
+        name: 'storefront',
+        files: { 'catalog-info.yaml': catalogInfo('storefront', 'web') },
+      },
       { name: 'scratch', files: {} },
       {
         name: 'ledger',
@@ -79,14 +89,13 @@ interface LogLine {
 
 function capturingRootLogger(lines: LogLine[]) {
   const make = (meta: Record<string, unknown>): LoggerService => {
-    const at =
-      (level: string) => (message: string, extra?: Error | object) => {
-        lines.push({
-          level,
-          message,
-          meta: { ...meta, ...(extra && !(extra instanceof Error) ? extra : {}) },
-        });
-      };
+    const at = (level: string) => (message: string, extra?: Error | object) => {
+      lines.push({
+        level,
+        message,
+        meta: { ...meta, ...(extra && !(extra instanceof Error) ? extra : {}) },
+      });
+    };
     return {
       error: at('error'),
       warn: at('warn'),
@@ -111,7 +120,12 @@ async function eventually<T>(
   let value = await probe();
   while (!ok(value)) {
     if (Date.now() > end) {
-      throw new Error(`Timed out; last value: ${JSON.stringify(value, null, 1).slice(0, 2000)}`);
+      throw new Error(
+        `Timed out; last value: ${JSON.stringify(value, null, 1).slice(
+          0,
+          2000,
+        )}`,
+      );
     }
     await new Promise(r => setTimeout(r, 250));
     value = await probe();
@@ -127,7 +141,11 @@ describe('GitHub ingestion', () => {
 
   const entities = async (filter: string): Promise<any[]> => {
     const res = await request(backend.server)
-      .get(`/api/catalog/entities/by-query?filter=${encodeURIComponent(filter)}&limit=500`)
+      .get(
+        `/api/catalog/entities/by-query?filter=${encodeURIComponent(
+          filter,
+        )}&limit=500`,
+      )
       .set('Authorization', mockCredentials.user.header());
     expect(res.status).toBe(200);
     return res.body.items;
@@ -182,8 +200,15 @@ describe('GitHub ingestion', () => {
                   id: 'github',
                   githubUrl: 'https://github.com',
                   orgs: ['acme'],
-                  pageSizes: { teams: 2, teamMembers: 100, organizationMembers: 2 },
-                  schedule: { frequency: { hours: 1 }, timeout: { minutes: 5 } },
+                  pageSizes: {
+                    teams: 2,
+                    teamMembers: 100,
+                    organizationMembers: 2,
+                  },
+                  schedule: {
+                    frequency: { hours: 1 },
+                    timeout: { minutes: 5 },
+                  },
                 },
                 github: {
                   repositories: {
@@ -191,13 +216,18 @@ describe('GitHub ingestion', () => {
                     validateLocationsExist: true,
                     filters: { allowForks: false },
                     pageSizes: { repositories: 2 },
-                    schedule: { frequency: { hours: 1 }, timeout: { minutes: 5 } },
+                    schedule: {
+                      frequency: { hours: 1 },
+                      timeout: { minutes: 5 },
+                    },
                   },
                 },
               },
             },
             events: { modules: { github: { webhookSecret: WEBHOOK_SECRET } } },
-            portal: { github: { userEmails: { grace: 'grace.hopper@acme.com' } } },
+            portal: {
+              github: { userEmails: { grace: 'grace.hopper@acme.com' } },
+            },
           },
         }),
         catalogPlugin,
@@ -220,7 +250,11 @@ describe('GitHub ingestion', () => {
   afterEach(() => fake.clearFaults());
 
   it('a full sync brings teams with their hierarchy, members with e-mails, and repositories with catalog-info.yaml', async () => {
-    expect(names(await components())).toEqual(['checkout', 'ledger', 'storefront']);
+    expect(names(await components())).toEqual([
+      'checkout',
+      'ledger',
+      'storefront',
+    ]);
     // No location for the repository without the file, the archived one, the fork.
     const locations = await entities('kind=location');
     expect(locations.map(l => l.spec.target).sort()).toEqual([
@@ -233,11 +267,16 @@ describe('GitHub ingestion', () => {
       () => entities('kind=group'),
       items =>
         items.length === 3 &&
-        items.every(g => (g.relations ?? []).some((r: any) => r.type === 'hasMember')),
+        items.every(g =>
+          (g.relations ?? []).some((r: any) => r.type === 'hasMember'),
+        ),
     );
     const byName = Object.fromEntries(groups.map(g => [g.metadata.name, g]));
     expect(byName.payments.spec.parent).toBe('engineering');
-    expect(byName.engineering.spec.children.sort()).toEqual(['payments', 'web']);
+    expect(byName.engineering.spec.children.sort()).toEqual([
+      'payments',
+      'web',
+    ]);
     const rel = (e: any, type: string) =>
       (e.relations ?? [])
         .filter((r: any) => r.type === type)
@@ -265,17 +304,22 @@ describe('GitHub ingestion', () => {
       'group:default/payments',
     ]);
 
-    const checkout = (await entities('kind=component,metadata.name=checkout'))[0];
+    const checkout = (
+      await entities('kind=component,metadata.name=checkout')
+    )[0];
     expect(rel(checkout, 'ownedBy')).toEqual(['group:default/payments']);
-    expect(checkout.metadata.annotations['backstage.io/managed-by-location']).toBe(
-      'url:https://github.com/acme/checkout/tree/main/catalog-info.yaml',
-    );
+    expect(
+      checkout.metadata.annotations['backstage.io/managed-by-location'],
+    ).toBe('url:https://github.com/acme/checkout/tree/main/catalog-info.yaml');
   });
 
   it('rejects a webhook delivery with a forged signature (401) and changes nothing', async () => {
     fake.state.repos.find(r => r.name === 'checkout')!.files![
       'catalog-info.yaml'
-    ] = catalogInfo('checkout', 'payments').replace('checkout service', 'forged');
+    ] = catalogInfo('checkout', 'payments').replace(
+      'checkout service',
+      'forged',
+    );
     const before = fake.requests.length;
     const res = await deliver(
       'push',
@@ -298,18 +342,29 @@ describe('GitHub ingestion', () => {
     await new Promise(r => setTimeout(r, 3000));
     // Nothing was read from GitHub, nothing changed.
     expect(fake.requests.slice(before)).toEqual([]);
-    const checkout = (await entities('kind=component,metadata.name=checkout'))[0];
+    const checkout = (
+      await entities('kind=component,metadata.name=checkout')
+    )[0];
     expect(checkout.metadata.description).toBe('checkout service');
     expect(
-      logs.some(l => l.level === 'warn' && /Rejected GitHub webhook delivery/.test(l.message)),
+      logs.some(
+        l =>
+          l.level === 'warn' &&
+          /Rejected GitHub webhook delivery/.test(l.message),
+      ),
     ).toBe(true);
   });
 
   it('a push to the default branch updates that entity only', async () => {
     fake.state.repos.find(r => r.name === 'checkout')!.files![
       'catalog-info.yaml'
-    ] = catalogInfo('checkout', 'payments').replace('checkout service', 'Checkout, now with webhooks');
-    const ledgerBefore = (await entities('kind=component,metadata.name=ledger'))[0];
+    ] = catalogInfo('checkout', 'payments').replace(
+      'checkout service',
+      'Checkout, now with webhooks',
+    );
+    const ledgerBefore = (
+      await entities('kind=component,metadata.name=ledger')
+    )[0];
     const res = await deliver('push', {
       ref: 'refs/heads/main',
       repository: repositoryPayload('checkout'),
@@ -322,7 +377,9 @@ describe('GitHub ingestion', () => {
       items => items[0]?.metadata.description === 'Checkout, now with webhooks',
     );
     expect(checkout.metadata.description).toBe('Checkout, now with webhooks');
-    const ledgerAfter = (await entities('kind=component,metadata.name=ledger'))[0];
+    const ledgerAfter = (
+      await entities('kind=component,metadata.name=ledger')
+    )[0];
     expect(ledgerAfter.metadata.etag).toBe(ledgerBefore.metadata.etag);
   });
 
@@ -338,11 +395,18 @@ describe('GitHub ingestion', () => {
     expect(names(await components())).toEqual(['checkout', 'ledger']);
   });
 
-  it('a rate limit in the middle of paging is waited out, as GitHub\'s reset header says', async () => {
-    fake.addFault({ operation: 'repositories', paged: true, kind: 'rate-limit', resetSeconds: 2 });
+  it("a rate limit in the middle of paging is waited out, as GitHub's reset header says", async () => {
+    fake.addFault({
+      operation: 'repositories',
+      paged: true,
+      kind: 'rate-limit',
+      resetSeconds: 2,
+    });
     const before = fake.requests.length;
     await scheduler.triggerTask(REPO_TASK);
-    const calls = fake.requests.slice(before).filter(r => r.operation === 'repositories');
+    const calls = fake.requests
+      .slice(before)
+      .filter(r => r.operation === 'repositories');
     const limited = calls.findIndex(r => r.status === 403);
     expect(limited).toBeGreaterThan(0); // not the first page
     const retry = calls[limited + 1];
@@ -354,32 +418,70 @@ describe('GitHub ingestion', () => {
 
   it('a rate limit or 502 that does not go away removes nothing, and the next sync completes the job', async () => {
     // Repository listing keeps failing on page 2 (rate limit, then 502s).
-    fake.addFault({ operation: 'repositories', paged: true, kind: 'rate-limit', resetSeconds: 1, times: 3 });
+    fake.addFault({
+      operation: 'repositories',
+      paged: true,
+      kind: 'rate-limit',
+      resetSeconds: 1,
+      times: 3,
+    });
     await scheduler.triggerTask(REPO_TASK);
     fake.clearFaults();
-    fake.addFault({ operation: 'repositories', paged: true, kind: 'bad-gateway', times: Infinity });
+    fake.addFault({
+      operation: 'repositories',
+      paged: true,
+      kind: 'bad-gateway',
+      times: Infinity,
+    });
     // Meanwhile a new repository appears and an old one loses its file: a
     // partial listing must not be taken as the whole organisation.
     fake.state.repos.push({
       name: 'fraud-detection',
-      files: { 'catalog-info.yaml': catalogInfo('fraud-detection', 'payments') },
+      files: {
+        'catalog-info.yaml': catalogInfo('fraud-detection', 'payments'),
+      },
     });
     await scheduler.triggerTask(REPO_TASK);
     // Member listing fails on page 2 with a 502 too.
-    fake.addFault({ operation: 'users', paged: true, kind: 'bad-gateway', times: Infinity });
+    fake.addFault({
+      operation: 'users',
+      paged: true,
+      kind: 'bad-gateway',
+      times: Infinity,
+    });
     await scheduler.triggerTask(ORG_TASK);
     await new Promise(r => setTimeout(r, 2000));
 
     expect(names(await components())).toEqual(['checkout', 'ledger']);
-    expect(names(await entities('kind=user'))).toEqual(['ada', 'alan', 'grace']);
-    expect(names(await entities('kind=group'))).toEqual(['engineering', 'payments', 'web']);
-    const failures = logs.filter(l => l.level === 'error' && /refresh failed/.test(l.message));
-    expect(failures.some(l => /github-provider:repositories/.test(l.message))).toBe(true);
-    expect(failures.some(l => /GithubMultiOrgEntityProvider:github/.test(l.message))).toBe(true);
+    expect(names(await entities('kind=user'))).toEqual([
+      'ada',
+      'alan',
+      'grace',
+    ]);
+    expect(names(await entities('kind=group'))).toEqual([
+      'engineering',
+      'payments',
+      'web',
+    ]);
+    const failures = logs.filter(
+      l => l.level === 'error' && /refresh failed/.test(l.message),
+    );
+    expect(
+      failures.some(l => /github-provider:repositories/.test(l.message)),
+    ).toBe(true);
+    expect(
+      failures.some(l => /GithubMultiOrgEntityProvider:github/.test(l.message)),
+    ).toBe(true);
 
     fake.clearFaults();
     await scheduler.triggerTask(REPO_TASK);
-    await eventually(components, items => names(items).includes('fraud-detection'));
-    expect(names(await components())).toEqual(['checkout', 'fraud-detection', 'ledger']);
+    await eventually(components, items =>
+      names(items).includes('fraud-detection'),
+    );
+    expect(names(await components())).toEqual([
+      'checkout',
+      'fraud-detection',
+      'ledger',
+    ]);
   });
 });
