@@ -4,10 +4,37 @@ import { applyGithubAvailability } from './github';
 import { loadPortalConfig } from './rootConfig';
 
 const baseConfig = path.resolve(__dirname, '../../../app-config.yaml');
+const productionConfig = path.resolve(
+  __dirname,
+  '../../../app-config.production.yaml',
+);
 const load = (env: Record<string, string>) =>
   loadPortalConfig({
     argv: ['node', 'backend', '--config', baseConfig],
     env,
+    watch: false,
+  });
+const contractEnv = {
+  APP_BASE_URL: 'https://portal.example.com',
+  POSTGRES_HOST: 'db',
+  POSTGRES_USER: 'portal',
+  POSTGRES_PASSWORD: 'pw',
+  OKTA_CLIENT_ID: 'id',
+  OKTA_CLIENT_SECRET: 'secret',
+  OKTA_AUDIENCE: 'https://acme.okta.com',
+  AUTH_SESSION_SECRET: 'a-session-secret-of-at-least-32-characters',
+};
+const loadProduction = (env: Record<string, string>) =>
+  loadPortalConfig({
+    argv: [
+      'node',
+      'backend',
+      '--config',
+      baseConfig,
+      '--config',
+      productionConfig,
+    ],
+    env: { ...contractEnv, ...env },
     watch: false,
   });
 
@@ -51,6 +78,16 @@ describe('GitHub in the shipped app-config.yaml', () => {
     );
   });
 
+  it('production without App variables drops the App entry and keeps the token', async () => {
+    const config = await loadProduction({
+      GITHUB_ORG: 'acme',
+      GITHUB_TOKEN: 'ghp_x',
+    });
+    expect(gh(config).getOptional('apps')).toBeUndefined();
+    expect(gh(config).getString('token')).toBe('ghp_x');
+    expect(config.getOptional('catalog.providers.githubOrg')).toBeDefined();
+  });
+
   it('is on with an organisation and a token', async () => {
     const config = await load({
       GITHUB_ORG: 'acme',
@@ -69,7 +106,7 @@ describe('GitHub in the shipped app-config.yaml', () => {
   });
 
   it('is on with a GitHub App, whose escaped private key gets newlines', async () => {
-    const config = await load({ GITHUB_ORG: 'acme', ...appEnv });
+    const config = await loadProduction({ GITHUB_ORG: 'acme', ...appEnv });
     expect(gh(config).getConfigArray('apps')[0].getNumber('appId')).toBe(12345);
     expect(gh(config).getConfigArray('apps')[0].getString('privateKey')).toBe(
       '-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----',
@@ -79,7 +116,7 @@ describe('GitHub in the shipped app-config.yaml', () => {
 
   it('stops on an incomplete GitHub App, naming what is missing', async () => {
     await expect(
-      load({
+      loadProduction({
         GITHUB_ORG: 'acme',
         GITHUB_APP_ID: '12345',
         GITHUB_APP_CLIENT_ID: 'Iv1.abc',
@@ -90,12 +127,18 @@ describe('GitHub in the shipped app-config.yaml', () => {
   });
 
   it('refuses a bad organisation name or a short webhook secret', async () => {
-    await expect(
-      load({ GITHUB_ORG: 'acme/repo', GITHUB_WEBHOOK_SECRET: 'short' }),
-    ).rejects.toThrow(
-      /GITHUB_WEBHOOK_SECRET must be at least 16 characters\n {2}GITHUB_ORG must be a GitHub organisation login/,
+    const error = await load({
+      GITHUB_ORG: 'acme/repo',
+      GITHUB_WEBHOOK_SECRET: 'short',
+    }).catch(e => e);
+    expect(String(error)).toContain(
+      'GITHUB_ORG must be a GitHub organisation login (letters, digits, hyphens)',
+    );
+    expect(String(error)).toContain(
+      'GITHUB_WEBHOOK_SECRET must be at least 16 characters',
     );
   });
+
 });
 
 describe('applyGithubAvailability', () => {

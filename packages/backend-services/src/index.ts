@@ -16,6 +16,13 @@ export type { LoadPortalConfigOptions } from './rootConfig';
 export { applyGithubAvailability } from './github';
 export { dropTokenlessStaticAccess } from './staticAccess';
 export {
+  describeGithubFailure,
+  formatGithubFailure,
+  portalLoggerServiceFactory,
+  withGithubFailureContext,
+} from './githubErrors';
+export type { GithubFailure } from './githubErrors';
+export {
   installDrain,
   portalRootHttpRouterServiceFactory,
   DRAIN_LIMIT_MS,

@@ -32,7 +32,12 @@ async function entities(base: string, filter: string): Promise<any[]> {
   return (await res.json()).items;
 }
 
-function deliver(base: string, event: string, payload: object, secret = SECRET) {
+function deliver(
+  base: string,
+  event: string,
+  payload: object,
+  secret = SECRET,
+) {
   const body = JSON.stringify(payload);
   return fetch(`${base}/api/events/http/github`, {
     method: 'POST',
@@ -83,7 +88,11 @@ test.describe('GitHub on two instances sharing one database', () => {
       portal.startServer({
         tree: process.env.PORTAL_TREE,
         env: {
-          ...portal.contractEnv({ pg, port: await portal.freePort(), token: TOKEN }),
+          ...portal.contractEnv({
+            pg,
+            port: await portal.freePort(),
+            token: TOKEN,
+          }),
           GITHUB_ORG: 'acme',
           GITHUB_TOKEN: fake.token,
           GITHUB_API_URL: fake.url,
@@ -119,8 +128,14 @@ test.describe('GitHub on two instances sharing one database', () => {
   });
 
   test('teams, members and repositories are in the catalog', async () => {
-    const groups = await entities(a.base, 'kind=group,metadata.annotations.github.com/team-slug');
-    expect(groups.map(g => g.metadata.name).sort()).toEqual(['team-1', 'team-2']);
+    const groups = await entities(
+      a.base,
+      'kind=group,metadata.annotations.github.com/team-slug',
+    );
+    expect(groups.map(g => g.metadata.name).sort()).toEqual([
+      'team-1',
+      'team-2',
+    ]);
     const users = await entities(a.base, 'kind=user,relations.memberOf');
     expect(users.map(u => u.spec.profile.email).sort()).toEqual([
       'user-1@acme.example',
@@ -143,8 +158,9 @@ test.describe('GitHub on two instances sharing one database', () => {
     await portal.waitFor(
       'the pushed change on the other instance',
       async () =>
-        (await entities(b.base, 'kind=component,metadata.name=repo-1'))[0]
-          ?.metadata.description === 'Updated by a push'
+        (
+          await entities(b.base, 'kind=component,metadata.name=repo-1')
+        )[0]?.metadata.description === 'Updated by a push'
           ? true
           : undefined,
       30_000,
@@ -160,7 +176,12 @@ test.describe('GitHub on two instances sharing one database', () => {
     fake.state.repos.find((r: any) => r.name === 'repo-3').files[
       'catalog-info.yaml'
     ] = catalogInfo('repo-3', 'team-1').replace('repo-3 service', 'Forged');
-    const forged = await deliver(b.base, 'push', push('repo-3'), 'guessed-secret-000000');
+    const forged = await deliver(
+      b.base,
+      'push',
+      push('repo-3'),
+      'guessed-secret-000000',
+    );
     expect(forged.status).toBe(401);
     const unsigned = await fetch(`${b.base}/api/events/http/github`, {
       method: 'POST',
@@ -170,14 +191,20 @@ test.describe('GitHub on two instances sharing one database', () => {
     expect(unsigned.status).toBe(401);
     await new Promise(r => setTimeout(r, 3000));
     expect(pushesProcessed()).toEqual(before);
-    const [repo3] = await entities(a.base, 'kind=component,metadata.name=repo-3');
+    const [repo3] = await entities(
+      a.base,
+      'kind=component,metadata.name=repo-3',
+    );
     expect(repo3.metadata.description).toBe('repo-3 service');
     expect(b.output()).toContain('Rejected GitHub webhook delivery');
   });
 });
 
 test('without GitHub variables the server runs with GitHub off and no webhook endpoint', async () => {
-  const log = fs.readFileSync(path.join(portal.workDir, 'e2e-server.log'), 'utf8');
+  const log = fs.readFileSync(
+    path.join(portal.workDir, 'e2e-server.log'),
+    'utf8',
+  );
   expect(log).toContain(
     "GitHub org data 'github' is off: no organisation (GITHUB_ORG unset)",
   );

@@ -4,6 +4,7 @@
  */
 import { createBackend } from '@backstage/backend-defaults';
 import {
+  portalLoggerServiceFactory,
   portalPermissionsServiceFactory,
   portalRootConfigServiceFactory,
   portalRootHttpRouterServiceFactory,
@@ -12,8 +13,10 @@ import {
 const backend = createBackend();
 
 // Service overrides: config with the deployment-contract check, connection
-// draining on SIGTERM, permission denials logged.
+// draining on SIGTERM, permission denials logged, failed GitHub calls logged
+// with their organisation and step.
 backend.add(portalRootConfigServiceFactory);
+backend.add(portalLoggerServiceFactory);
 backend.add(portalRootHttpRouterServiceFactory);
 backend.add(portalPermissionsServiceFactory);
 

@@ -8,6 +8,8 @@ import {
   coreServices,
   createServiceFactory,
   LoggerService,
+  SchedulerService,
+  ServiceFactory,
 } from '@backstage/backend-plugin-api';
 import {
   mockCredentials,
@@ -21,7 +23,10 @@ import eventsPlugin from '@backstage/plugin-events-backend';
 import { eventsServiceFactory } from '@backstage/plugin-events-node';
 import portalGithubUsersModule from '@internal/backstage-plugin-catalog-backend-module-portal-github';
 import portalGithubWebhookModule from '@internal/backstage-plugin-events-backend-module-portal-github';
+import { portalLoggerServiceFactory } from '@internal/backend-services';
 import request from 'supertest';
+// The GitHub fake lives in scripts/ (the benchmark and start.sh use it too).
+// eslint-disable-next-line @backstage/no-relative-monorepo-imports
 import {
   catalogInfo,
   FakeOrg,
@@ -136,7 +141,11 @@ async function eventually<T>(
 describe('GitHub ingestion', () => {
   let fake: GithubFake;
   let backend: Awaited<ReturnType<typeof startTestBackend>>;
-  const scheduler = mockServices.scheduler();
+  // The mock scheduler runs tasks only when triggered (and once at start-up);
+  // its instance is also the factory that installs it.
+  const scheduler = mockServices.scheduler() as SchedulerService & {
+    factory(): ServiceFactory;
+  };
   const logs: LogLine[] = [];
 
   const entities = async (filter: string): Promise<any[]> => {
@@ -184,6 +193,7 @@ describe('GitHub ingestion', () => {
     backend = await startTestBackend({
       features: [
         capturingRootLogger(logs),
+        portalLoggerServiceFactory,
         scheduler.factory(),
         eventsServiceFactory,
         mockServices.rootConfig.factory({
@@ -466,12 +476,30 @@ describe('GitHub ingestion', () => {
     const failures = logs.filter(
       l => l.level === 'error' && /refresh failed/.test(l.message),
     );
-    expect(
-      failures.some(l => /github-provider:repositories/.test(l.message)),
-    ).toBe(true);
-    expect(
-      failures.some(l => /GithubMultiOrgEntityProvider:github/.test(l.message)),
-    ).toBe(true);
+    // Each failure names the organisation and the step that failed.
+    const repoFailures = failures.filter(l =>
+      /github-provider:repositories/.test(l.message),
+    );
+    expect(repoFailures.map(l => l.message)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /\(GitHub organisation acme, step: listing repositories, page after cursor \S+, HTTP 403, rate limit resets at /,
+        ),
+        expect.stringMatching(
+          /\(GitHub organisation acme, step: listing repositories, page after cursor \S+, HTTP 502\)$/,
+        ),
+      ]),
+    );
+    const orgFailure = failures.find(l =>
+      /GithubMultiOrgEntityProvider:github/.test(l.message),
+    );
+    expect(orgFailure?.message).toMatch(
+      /\(GitHub organisation acme, step: listing members, page after cursor \S+, HTTP 502\)$/,
+    );
+    expect(orgFailure?.meta).toMatchObject({
+      githubOrganisation: 'acme',
+      githubStatus: 502,
+    });
 
     fake.clearFaults();
     await scheduler.triggerTask(REPO_TASK);

@@ -1,0 +1,163 @@
+import { mockServices } from '@backstage/backend-test-utils';
+import {
+  describeGithubFailure,
+  formatGithubFailure,
+  withGithubFailureContext,
+} from './githubErrors';
+
+// The shapes @octokit/request-error and @octokit/graphql give their errors.
+function httpError(
+  status: number,
+  body: object | string,
+  headers: Record<string, string> = {},
+  url = 'https://api.github.com/graphql',
+) {
+  return Object.assign(new Error(`HTTP ${status}`), {
+    name: 'HttpError',
+    status,
+    request: {
+      method: 'POST',
+      url,
+      headers: { authorization: 'token [REDACTED]' },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    },
+    response: { status, url, headers, data: '' },
+  });
+}
+
+const reposQuery =
+  'query repositories($org: String!, $cursor: String) { repositoryOwner(login: $org) { login } }';
+
+describe('describeGithubFailure', () => {
+  it('names the organisation, step and page of a failed GraphQL listing', () => {
+    expect(
+      describeGithubFailure(
+        httpError(502, {
+          query: reposQuery,
+          variables: { org: 'acme', cursor: 'MTAw' },
+        }),
+      ),
+    ).toEqual({
+      organisation: 'acme',
+      step: 'listing repositories, page after cursor MTAw',
+      status: 502,
+    });
+    expect(
+      describeGithubFailure(
+        httpError(500, {
+          query:
+            'query users($org: String!) { organization(login: $org) { login } }',
+          variables: { org: 'acme' },
+        }),
+      ),
+    ).toMatchObject({ step: 'listing members, first page' });
+  });
+
+  it('reads a rate limit reset', () => {
+    expect(
+      describeGithubFailure(
+        httpError(
+          403,
+          { query: reposQuery, variables: { org: 'acme' } },
+          { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '1700000000' },
+        ),
+      ),
+    ).toMatchObject({ status: 403, rateLimitReset: 1700000000 });
+  });
+
+  it('understands GraphqlResponseError (query and variables on the request)', () => {
+    const error = Object.assign(
+      new Error('Could not resolve to an Organization'),
+      {
+        request: { query: reposQuery, variables: { org: 'gone' } },
+        headers: {},
+      },
+    );
+    expect(describeGithubFailure(error)).toEqual({
+      organisation: 'gone',
+      step: 'listing repositories, first page',
+      status: undefined,
+    });
+  });
+
+  it('describes REST calls by method and path', () => {
+    expect(
+      describeGithubFailure(
+        Object.assign(new Error('Not Found'), {
+          status: 404,
+          request: {
+            method: 'GET',
+            url: 'https://api.github.com/repos/acme/checkout/contents/catalog-info.yaml?ref=main',
+            headers: {},
+          },
+          response: { headers: {} },
+        }),
+      ),
+    ).toEqual({
+      organisation: 'acme',
+      step: 'GET /repos/acme/checkout/contents/catalog-info.yaml',
+      status: 404,
+    });
+  });
+
+  it('ignores other errors', () => {
+    expect(describeGithubFailure(new Error('boom'))).toBeUndefined();
+    expect(describeGithubFailure('text')).toBeUndefined();
+    expect(
+      describeGithubFailure(
+        Object.assign(new Error('x'), { request: { url: 'http://db/q' } }),
+      ),
+    ).toBeUndefined();
+  });
+
+  it('formats one sentence', () => {
+    expect(
+      formatGithubFailure({
+        organisation: 'acme',
+        step: 'listing teams, first page',
+        status: 403,
+        rateLimitReset: 1700000000,
+      }),
+    ).toBe(
+      '(GitHub organisation acme, step: listing teams, first page, HTTP 403, rate limit resets at 2023-11-14T22:13:20.000Z)',
+    );
+  });
+});
+
+describe('withGithubFailureContext', () => {
+  it('adds the context to lines logged with a GitHub error, also through children', () => {
+    const inner = mockServices.logger.mock();
+    const child = mockServices.logger.mock();
+    const tagged = mockServices.logger.mock();
+    inner.child.mockReturnValue(child);
+    child.child.mockReturnValue(tagged);
+    const logger = withGithubFailureContext(inner).child({ target: 'x' });
+    const error = httpError(502, {
+      query: reposQuery,
+      variables: { org: 'acme' },
+    });
+    logger.error(
+      'github-provider:repositories refresh failed, HttpError',
+      error,
+    );
+    expect(child.child).toHaveBeenCalledWith({
+      githubOrganisation: 'acme',
+      githubStep: 'listing repositories, first page',
+      githubStatus: 502,
+    });
+    expect(tagged.error).toHaveBeenCalledWith(
+      'github-provider:repositories refresh failed, HttpError (GitHub organisation acme, step: listing repositories, first page, HTTP 502)',
+      error,
+    );
+  });
+
+  it('passes other lines through unchanged', () => {
+    const inner = mockServices.logger.mock();
+    const logger = withGithubFailureContext(inner);
+    logger.info('hello', { a: 1 });
+    const plain = new Error('boom');
+    logger.error('failed', plain);
+    expect(inner.info).toHaveBeenCalledWith('hello', { a: 1 });
+    expect(inner.error).toHaveBeenCalledWith('failed', plain);
+  });
+});
