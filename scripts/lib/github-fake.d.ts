@@ -49,6 +49,7 @@ export interface GithubFake {
   url: string;
   token: string;
   state: FakeOrg;
+  installationTokens: Set<string>;
   requests: FakeRequest[];
   addFault(fault: FakeFault): void;
   clearFaults(): void;
@@ -60,6 +61,7 @@ export function startGithubFake(options?: {
   token?: string;
   htmlBaseUrl?: string;
   latencyMs?: number;
+  app?: { appId: number | string; publicKey: string };
 }): Promise<GithubFake>;
 export function generateOrg(options?: {
   org?: string;

@@ -213,6 +213,7 @@ function startGithubFake({
   token = 'fake-github-token',
   htmlBaseUrl = 'https://github.com',
   latencyMs = 0,
+  app,
 } = {}) {
   const fake = {
     state: state ?? generateOrg({ org: 'acme', repos: 4, users: 3, teams: 2 }),
@@ -220,6 +221,11 @@ function startGithubFake({
     requests: [],
     faults: [],
     token,
+    // GitHub App: { appId, publicKey (PEM) }. The App authenticates with a
+    // JWT it signs (RS256, iss = app id); installation tokens it obtains are
+    // accepted like `token`.
+    app,
+    installationTokens: new Set(),
   };
   const resolvers = () => createResolvers(fake);
 
@@ -272,7 +278,64 @@ function startGithubFake({
   function authorised(req) {
     const auth = req.headers.authorization ?? '';
     const value = auth.replace(/^(token|bearer)\s+/i, '');
-    return value === fake.token;
+    return value === fake.token || fake.installationTokens.has(value);
+  }
+
+  /** A valid App JWT: RS256 signature by the App's key, iss = its id, not expired. */
+  function appJwtValid(req) {
+    if (!fake.app) return false;
+    const jwt = (req.headers.authorization ?? '').replace(/^bearer\s+/i, '');
+    const [header, payload, signature] = jwt.split('.');
+    if (!signature) return false;
+    const ok = crypto.verify(
+      'RSA-SHA256',
+      Buffer.from(`${header}.${payload}`),
+      fake.app.publicKey,
+      Buffer.from(signature, 'base64url'),
+    );
+    if (!ok) return false;
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
+    return (
+      String(claims.iss) === String(fake.app.appId) &&
+      claims.exp * 1000 > Date.now()
+    );
+  }
+
+  const installation = () => ({
+    id: 4242,
+    app_id: Number(fake.app.appId),
+    target_type: 'Organization',
+    account: { login: fake.state.org, type: 'Organization' },
+    repository_selection: 'all',
+    suspended_at: null,
+  });
+
+  function handleApp(req, res, url) {
+    const entry = fake.requests[fake.requests.length - 1];
+    entry.operation = 'app';
+    if (!appJwtValid(req)) {
+      return json(res, 401, {
+        message: 'A JSON web token could not be decoded',
+        documentation_url: 'https://docs.github.com/rest',
+      });
+    }
+    if (req.method === 'GET' && url.pathname === '/app/installations') {
+      return json(res, 200, [installation()]);
+    }
+    if (
+      req.method === 'POST' &&
+      url.pathname === `/app/installations/${installation().id}/access_tokens`
+    ) {
+      const issued = `ghs_${crypto.randomBytes(18).toString('hex')}`;
+      fake.installationTokens.add(issued);
+      return json(res, 201, {
+        token: issued,
+        expires_at: new Date(Date.now() + 3600_000).toISOString(),
+        permissions: { contents: 'read', members: 'read', metadata: 'read' },
+        repository_selection: 'all',
+      });
+    }
+    return json(res, 404, { message: 'Not Found' });
   }
 
   function json(res, status, body, headers = {}) {
@@ -379,6 +442,10 @@ function startGithubFake({
       fake.requests.push(entry);
       try {
         if (latencyMs) await new Promise(r => setTimeout(r, latencyMs));
+        if (url.pathname.startsWith('/app/')) {
+          entry.status = handleApp(req, res, url);
+          return;
+        }
         if (!authorised(req)) {
           entry.status = json(res, 401, {
             message: 'Bad credentials',

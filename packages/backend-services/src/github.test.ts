@@ -138,7 +138,6 @@ describe('GitHub in the shipped app-config.yaml', () => {
       'GITHUB_WEBHOOK_SECRET must be at least 16 characters',
     );
   });
-
 });
 
 describe('applyGithubAvailability', () => {

@@ -1,8 +1,11 @@
 /*
  * GitHub ingestion end to end inside one backend: the upstream org provider
  * and repository discovery, the portal's user transformer and signed-webhook
- * module, the real events backend and URL reader, against the local GitHub
- * fake (scripts/lib/github-fake.js) at the HTTP level.
+ * module, the events backend's HTTP ingress and the real URL reader, against
+ * the local GitHub fake (scripts/lib/github-fake.js) at the HTTP level.
+ * Events are delivered in-process (events.useEventBus: never); the
+ * database-backed events bus across instances is covered by
+ * e2e-tests/github.test.ts.
  */
 import {
   coreServices,
@@ -20,10 +23,11 @@ import catalogPlugin from '@backstage/plugin-catalog-backend';
 import githubDiscoveryModule from '@backstage/plugin-catalog-backend-module-github';
 import githubOrgModule from '@backstage/plugin-catalog-backend-module-github-org';
 import eventsPlugin from '@backstage/plugin-events-backend';
-import { eventsServiceFactory } from '@backstage/plugin-events-node';
 import portalGithubUsersModule from '@internal/backstage-plugin-catalog-backend-module-portal-github';
 import portalGithubWebhookModule from '@internal/backstage-plugin-events-backend-module-portal-github';
 import { portalLoggerServiceFactory } from '@internal/backend-services';
+import { generateKeyPairSync } from 'node:crypto';
+import { eventsServiceFactory } from '@backstage/plugin-events-node';
 import request from 'supertest';
 // The GitHub fake lives in scripts/ (the benchmark and start.sh use it too).
 // eslint-disable-next-line @backstage/no-relative-monorepo-imports
@@ -116,6 +120,80 @@ function capturingRootLogger(lines: LogLine[]) {
   });
 }
 
+/**
+ * A backend with the catalog, the GitHub modules (upstream and ours), the
+ * events backend and our webhook module, configured like app-config.yaml but
+ * pointed at the fake, with small page sizes so that paging happens.
+ */
+function startPortalBackend(options: {
+  fake: GithubFake;
+  scheduler: { factory(): ServiceFactory };
+  logs: LogLine[];
+  github: Record<string, unknown>;
+}) {
+  const { fake } = options;
+  return startTestBackend({
+    features: [
+      capturingRootLogger(options.logs),
+      portalLoggerServiceFactory,
+      options.scheduler.factory(),
+      eventsServiceFactory,
+      mockServices.rootConfig.factory({
+        data: {
+          integrations: {
+            github: [
+              { host: 'github.com', apiBaseUrl: fake.url, ...options.github },
+            ],
+          },
+          catalog: {
+            rules: [{ allow: ['Component', 'Location', 'User', 'Group'] }],
+            providers: {
+              githubOrg: {
+                id: 'github',
+                githubUrl: 'https://github.com',
+                orgs: ['acme'],
+                pageSizes: {
+                  teams: 2,
+                  teamMembers: 100,
+                  organizationMembers: 2,
+                },
+                schedule: { frequency: { hours: 1 }, timeout: { minutes: 5 } },
+              },
+              github: {
+                repositories: {
+                  organization: 'acme',
+                  validateLocationsExist: true,
+                  filters: { allowForks: false },
+                  pageSizes: { repositories: 2 },
+                  schedule: {
+                    frequency: { hours: 1 },
+                    timeout: { minutes: 5 },
+                  },
+                },
+              },
+            },
+          },
+          events: {
+            // In-process delivery between plugins; no long-poll of the
+            // database bus (which would hold the test server's shutdown).
+            useEventBus: 'never',
+            modules: { github: { webhookSecret: WEBHOOK_SECRET } },
+          },
+          portal: {
+            github: { userEmails: { grace: 'grace.hopper@acme.com' } },
+          },
+        },
+      }),
+      catalogPlugin,
+      githubOrgModule,
+      portalGithubUsersModule,
+      githubDiscoveryModule,
+      eventsPlugin,
+      portalGithubWebhookModule,
+    ],
+  });
+}
+
 async function eventually<T>(
   probe: () => Promise<T>,
   ok: (value: T) => boolean,
@@ -190,63 +268,11 @@ describe('GitHub ingestion', () => {
 
   beforeAll(async () => {
     fake = await startGithubFake({ state: org() });
-    backend = await startTestBackend({
-      features: [
-        capturingRootLogger(logs),
-        portalLoggerServiceFactory,
-        scheduler.factory(),
-        eventsServiceFactory,
-        mockServices.rootConfig.factory({
-          data: {
-            integrations: {
-              github: [
-                { host: 'github.com', apiBaseUrl: fake.url, token: fake.token },
-              ],
-            },
-            catalog: {
-              rules: [{ allow: ['Component', 'Location', 'User', 'Group'] }],
-              providers: {
-                githubOrg: {
-                  id: 'github',
-                  githubUrl: 'https://github.com',
-                  orgs: ['acme'],
-                  pageSizes: {
-                    teams: 2,
-                    teamMembers: 100,
-                    organizationMembers: 2,
-                  },
-                  schedule: {
-                    frequency: { hours: 1 },
-                    timeout: { minutes: 5 },
-                  },
-                },
-                github: {
-                  repositories: {
-                    organization: 'acme',
-                    validateLocationsExist: true,
-                    filters: { allowForks: false },
-                    pageSizes: { repositories: 2 },
-                    schedule: {
-                      frequency: { hours: 1 },
-                      timeout: { minutes: 5 },
-                    },
-                  },
-                },
-              },
-            },
-            events: { modules: { github: { webhookSecret: WEBHOOK_SECRET } } },
-            portal: {
-              github: { userEmails: { grace: 'grace.hopper@acme.com' } },
-            },
-          },
-        }),
-        catalogPlugin,
-        githubOrgModule,
-        portalGithubUsersModule,
-        githubDiscoveryModule,
-        eventsPlugin,
-        portalGithubWebhookModule,
-      ],
+    backend = await startPortalBackend({
+      fake,
+      scheduler,
+      logs,
+      github: { token: fake.token },
     });
     // The startup run of both providers has completed; wait for processing.
     await eventually(components, items => items.length === 3);
@@ -511,5 +537,69 @@ describe('GitHub ingestion', () => {
       'fraud-detection',
       'ledger',
     ]);
+  });
+});
+
+describe('GitHub ingestion with a GitHub App', () => {
+  it('authenticates as the App, uses an installation token, and syncs', async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+      privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+    });
+    const fake = await startGithubFake({
+      state: org(),
+      token: 'no-plain-token-is-configured',
+      app: { appId: 4711, publicKey },
+    });
+    const logs: LogLine[] = [];
+    const scheduler = mockServices.scheduler() as SchedulerService & {
+      factory(): ServiceFactory;
+    };
+    const backend = await startPortalBackend({
+      fake,
+      scheduler,
+      logs,
+      github: {
+        apps: [
+          {
+            appId: 4711,
+            privateKey,
+            clientId: 'Iv1.portal',
+            clientSecret: 'client-secret',
+          },
+        ],
+      },
+    });
+    try {
+      const query = (filter: string) =>
+        request(backend.server)
+          .get(
+            `/api/catalog/entities/by-query?filter=${encodeURIComponent(
+              filter,
+            )}`,
+          )
+          .set('Authorization', mockCredentials.user.header())
+          .then(res => res.body.items.map((e: any) => e.metadata.name).sort());
+      expect(
+        await eventually(
+          () => query('kind=component'),
+          items => items.length === 3,
+        ),
+      ).toEqual(['checkout', 'ledger', 'storefront']);
+      expect(await query('kind=user')).toEqual(['ada', 'alan', 'grace']);
+      // Installations listed and a token issued with the App's JWT; GitHub
+      // was read with that installation token only.
+      const paths = fake.requests.map(r => `${r.method} ${r.path} ${r.status}`);
+      expect(paths).toContain('GET /app/installations 200');
+      expect(paths).toContain('POST /app/installations/4242/access_tokens 201');
+      expect(fake.installationTokens.size).toBeGreaterThan(0);
+      expect(
+        fake.requests.filter(r => r.path === '/graphql' && r.status !== 200),
+      ).toEqual([]);
+    } finally {
+      await backend.stop();
+      await fake.close();
+    }
   });
 });
