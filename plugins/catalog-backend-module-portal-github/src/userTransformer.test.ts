@@ -124,9 +124,46 @@ describe('createPortalUserTransformer', () => {
       emailDomains: ['acme.com'],
     });
     const entity = await transform(
-      { ...ada, email: 'ada@gmail.com' },
+      { ...ada, email: 'ada@gmail.com', organizationVerifiedDomainEmails: [] },
       { org: 'acme', client: jest.fn() as any, query: '' },
     );
     expect((entity?.spec as any).profile.email).toBeUndefined();
+  });
+
+  it('asks GitHub for verified e-mails when an event gave the user without them', async () => {
+    const transform = createPortalUserTransformer({});
+    const client = jest.fn().mockResolvedValue({
+      user: { organizationVerifiedDomainEmails: ['ada@acme.com'] },
+    });
+    const entity = await transform(
+      { login: 'ada', name: 'Ada' },
+      { org: 'acme', client: client as any, query: '' },
+    );
+    expect(client).toHaveBeenCalledWith(
+      expect.stringContaining('organizationVerifiedDomainEmails(login: $org)'),
+      { login: 'ada', org: 'acme' },
+    );
+    expect((entity?.spec as any).profile.email).toBe('ada@acme.com');
+  });
+
+  it('lets a failed lookup fail the event rather than store a User without e-mail', async () => {
+    const transform = createPortalUserTransformer({});
+    const client = jest.fn().mockRejectedValue(new Error('HTTP 502'));
+    await expect(
+      transform(
+        { login: 'ada' },
+        { org: 'acme', client: client as any, query: '' },
+      ),
+    ).rejects.toThrow('HTTP 502');
+  });
+
+  it('does not ask when the sync already brought the e-mails', async () => {
+    const transform = createPortalUserTransformer({});
+    const client = jest.fn();
+    await transform(
+      { login: 'ada', organizationVerifiedDomainEmails: [] },
+      { org: 'acme', client: client as any, query: '' },
+    );
+    expect(client).not.toHaveBeenCalled();
   });
 });

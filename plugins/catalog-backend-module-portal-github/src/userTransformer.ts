@@ -2,6 +2,7 @@ import { Config } from '@backstage/config';
 import {
   buildDefaultUserTransformer,
   GithubUser,
+  TransformerContext,
   UserTransformer,
 } from '@backstage/plugin-catalog-backend-module-github';
 
@@ -79,6 +80,40 @@ export function readPortalGithubUserOptions(
   };
 }
 
+const VERIFIED_EMAILS_QUERY = `
+  query portalUserEmails($login: String!, $org: String!) {
+    user(login: $login) {
+      organizationVerifiedDomainEmails(login: $org)
+    }
+  }`;
+
+/**
+ * Webhook events (a member added to the organisation or a team) hand the
+ * transformer the user from the event payload, without verified-domain
+ * e-mails; the User would then replace the stored one without its e-mail.
+ * Those are asked from GitHub here. A failure propagates, so the event fails
+ * and the stored User is kept.
+ */
+async function withVerifiedEmails(
+  user: GithubUser,
+  ctx: TransformerContext | undefined,
+): Promise<GithubUser> {
+  if (user.organizationVerifiedDomainEmails !== undefined || !ctx?.client) {
+    return user;
+  }
+  const response: {
+    user?: { organizationVerifiedDomainEmails?: string[] } | null;
+  } = await ctx.client(VERIFIED_EMAILS_QUERY, {
+    login: user.login,
+    org: ctx.org,
+  });
+  return {
+    ...user,
+    organizationVerifiedDomainEmails:
+      response.user?.organizationVerifiedDomainEmails ?? [],
+  };
+}
+
 /**
  * Upstream's user transformer (name = login, display name, picture, GitHub
  * annotations) with the e-mail picked by {@link pickUserEmail}.
@@ -87,7 +122,8 @@ export function createPortalUserTransformer(
   options: PortalGithubUserOptions,
 ): UserTransformer {
   const base = buildDefaultUserTransformer();
-  return async (user, ctx) => {
+  return async (received, ctx) => {
+    const user = await withVerifiedEmails(received, ctx);
     const entity = await base(user, ctx);
     if (!entity || entity.kind !== 'User') {
       return entity;

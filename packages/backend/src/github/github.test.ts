@@ -431,6 +431,48 @@ describe('GitHub ingestion', () => {
     expect(names(await components())).toEqual(['checkout', 'ledger']);
   });
 
+  it('a member added to a team appears with e-mail and membership (webhook)', async () => {
+    fake.state.users.push({
+      login: 'linus',
+      name: 'Linus',
+      verifiedEmails: ['linus@acme.com'],
+    });
+    fake.state.teams.find(t => t.slug === 'web')!.members!.push('linus');
+    const res = await deliver('membership', {
+      action: 'added',
+      scope: 'team',
+      member: {
+        login: 'linus',
+        name: 'Linus',
+        avatar_url: 'https://avatars.example/linus.png',
+        node_id: 'U_linus',
+      },
+      team: { slug: 'web', name: 'web' },
+      organization: { login: 'acme' },
+    });
+    expect(res.status).toBe(202);
+    const [linus] = await eventually(
+      () => entities('kind=user,metadata.name=linus'),
+      items =>
+        items.length === 1 &&
+        (items[0].relations ?? []).some((r: any) => r.type === 'memberOf'),
+    );
+    // The event carries no e-mail; the User still gets the verified one.
+    expect(linus.spec.profile.email).toBe('linus@acme.com');
+    expect(
+      linus.relations
+        .filter((r: any) => r.type === 'memberOf')
+        .map((r: any) => r.targetRef),
+    ).toEqual(['group:default/web']);
+    const [web] = await entities('kind=group,metadata.name=web');
+    expect(
+      web.relations
+        .filter((r: any) => r.type === 'hasMember')
+        .map((r: any) => r.targetRef)
+        .sort(),
+    ).toEqual(['user:default/grace', 'user:default/linus']);
+  });
+
   it("a rate limit in the middle of paging is waited out, as GitHub's reset header says", async () => {
     fake.addFault({
       operation: 'repositories',
@@ -493,6 +535,7 @@ describe('GitHub ingestion', () => {
       'ada',
       'alan',
       'grace',
+      'linus',
     ]);
     expect(names(await entities('kind=group'))).toEqual([
       'engineering',
