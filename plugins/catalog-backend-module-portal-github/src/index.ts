@@ -1,9 +1,16 @@
 /**
- * GitHub org members as catalog Users with the e-mail Okta sign-in matches on.
+ * GitHub org members as catalog Users with the e-mail Okta sign-in matches on;
+ * new repositories discovered on their `repository.created` webhook.
  *
  * @packageDocumentation
  */
-export { catalogModulePortalGithubUsers as default } from './module';
+export { catalogModulePortalGithub as default } from './module';
+export {
+  NewRepositorySync,
+  readDiscoveryTasks,
+  readNewRepositorySyncTiming,
+} from './newRepositories';
+export type { NewRepositorySyncOptions } from './newRepositories';
 export {
   createPortalUserTransformer,
   pickUserEmail,

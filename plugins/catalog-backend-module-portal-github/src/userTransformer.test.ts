@@ -146,6 +146,21 @@ describe('createPortalUserTransformer', () => {
     expect((entity?.spec as any).profile.email).toBe('ada@acme.com');
   });
 
+  it('keeps a public profile e-mail that an event did not carry', async () => {
+    const transform = createPortalUserTransformer({
+      emailDomains: ['acme.com'],
+    });
+    const client = jest.fn().mockResolvedValue({
+      user: { email: 'ada@acme.com', organizationVerifiedDomainEmails: [] },
+    });
+    const entity = await transform(
+      { login: 'ada', name: 'Ada', email: undefined },
+      { org: 'acme', client: client as any, query: '' },
+    );
+    expect(client.mock.calls[0][0]).toMatch(/\bemail\b/);
+    expect((entity?.spec as any).profile.email).toBe('ada@acme.com');
+  });
+
   it('lets a failed lookup fail the event rather than store a User without e-mail', async () => {
     const transform = createPortalUserTransformer({});
     const client = jest.fn().mockRejectedValue(new Error('HTTP 502'));

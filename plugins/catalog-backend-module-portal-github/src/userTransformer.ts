@@ -80,9 +80,10 @@ export function readPortalGithubUserOptions(
   };
 }
 
-const VERIFIED_EMAILS_QUERY = `
+const USER_EMAILS_QUERY = `
   query portalUserEmails($login: String!, $org: String!) {
     user(login: $login) {
+      email
       organizationVerifiedDomainEmails(login: $org)
     }
   }`;
@@ -90,11 +91,12 @@ const VERIFIED_EMAILS_QUERY = `
 /**
  * Webhook events (a member added to the organisation or a team) hand the
  * transformer the user from the event payload, without verified-domain
- * e-mails; the User would then replace the stored one without its e-mail.
- * Those are asked from GitHub here. A failure propagates, so the event fails
- * and the stored User is kept.
+ * e-mails and usually without the public profile e-mail; the User would then
+ * replace the stored one without its e-mail. Both are asked from GitHub here
+ * (GitHub answers an empty `email` where the credentials may not see it). A
+ * failure propagates, so the event fails and the stored User is kept.
  */
-async function withVerifiedEmails(
+async function withEmailsFromGithub(
   user: GithubUser,
   ctx: TransformerContext | undefined,
 ): Promise<GithubUser> {
@@ -102,13 +104,17 @@ async function withVerifiedEmails(
     return user;
   }
   const response: {
-    user?: { organizationVerifiedDomainEmails?: string[] } | null;
-  } = await ctx.client(VERIFIED_EMAILS_QUERY, {
+    user?: {
+      email?: string | null;
+      organizationVerifiedDomainEmails?: string[];
+    } | null;
+  } = await ctx.client(USER_EMAILS_QUERY, {
     login: user.login,
     org: ctx.org,
   });
   return {
     ...user,
+    email: user.email || response.user?.email || undefined,
     organizationVerifiedDomainEmails:
       response.user?.organizationVerifiedDomainEmails ?? [],
   };
@@ -123,7 +129,7 @@ export function createPortalUserTransformer(
 ): UserTransformer {
   const base = buildDefaultUserTransformer();
   return async (received, ctx) => {
-    const user = await withVerifiedEmails(received, ctx);
+    const user = await withEmailsFromGithub(received, ctx);
     const entity = await base(user, ctx);
     if (!entity || entity.kind !== 'User') {
       return entity;

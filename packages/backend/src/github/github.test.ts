@@ -23,7 +23,7 @@ import catalogPlugin from '@backstage/plugin-catalog-backend';
 import githubDiscoveryModule from '@backstage/plugin-catalog-backend-module-github';
 import githubOrgModule from '@backstage/plugin-catalog-backend-module-github-org';
 import eventsPlugin from '@backstage/plugin-events-backend';
-import portalGithubUsersModule from '@internal/backstage-plugin-catalog-backend-module-portal-github';
+import portalGithubModule from '@internal/backstage-plugin-catalog-backend-module-portal-github';
 import portalGithubWebhookModule from '@internal/backstage-plugin-events-backend-module-portal-github';
 import { portalLoggerServiceFactory } from '@internal/backend-services';
 import { generateKeyPairSync } from 'node:crypto';
@@ -180,13 +180,16 @@ function startPortalBackend(options: {
             modules: { github: { webhookSecret: WEBHOOK_SECRET } },
           },
           portal: {
-            github: { userEmails: { grace: 'grace.hopper@acme.com' } },
+            github: {
+              userEmails: { grace: 'grace.hopper@acme.com' },
+              newRepositorySync: { delay: { milliseconds: 200 } },
+            },
           },
         },
       }),
       catalogPlugin,
       githubOrgModule,
-      portalGithubUsersModule,
+      portalGithubModule,
       githubDiscoveryModule,
       eventsPlugin,
       portalGithubWebhookModule,
@@ -419,6 +422,38 @@ describe('GitHub ingestion', () => {
     expect(ledgerAfter.metadata.etag).toBe(ledgerBefore.metadata.etag);
   });
 
+  it('a repository created with catalog-info.yaml appears through its repository.created webhook', async () => {
+    fake.state.repos.push({
+      name: 'inventory',
+      files: { 'catalog-info.yaml': catalogInfo('inventory', 'web') },
+    });
+    const before = fake.requests.length;
+    const res = await deliver('repository', {
+      action: 'created',
+      repository: repositoryPayload('inventory'),
+      organization: { login: 'acme' },
+    });
+    expect(res.status).toBe(202);
+    const [inventory] = await eventually(
+      () => entities('kind=component,metadata.name=inventory'),
+      items => items.length === 1,
+    );
+    expect(
+      inventory.metadata.annotations['backstage.io/managed-by-location'],
+    ).toBe('url:https://github.com/acme/inventory/tree/main/catalog-info.yaml');
+    // Brought by one repository discovery run (a full listing).
+    const listings = fake.requests
+      .slice(before)
+      .filter(r => r.operation === 'repositories' && !r.cursor);
+    expect(listings).toHaveLength(1);
+    expect(names(await components())).toEqual([
+      'checkout',
+      'inventory',
+      'ledger',
+      'storefront',
+    ]);
+  });
+
   it('an archived repository leaves the catalog (webhook)', async () => {
     fake.state.repos.find(r => r.name === 'storefront')!.isArchived = true;
     const res = await deliver('repository', {
@@ -428,7 +463,11 @@ describe('GitHub ingestion', () => {
     });
     expect(res.status).toBe(202);
     await eventually(components, items => !names(items).includes('storefront'));
-    expect(names(await components())).toEqual(['checkout', 'ledger']);
+    expect(names(await components())).toEqual([
+      'checkout',
+      'inventory',
+      'ledger',
+    ]);
   });
 
   it('a member added to a team appears with e-mail and membership (webhook)', async () => {
@@ -491,7 +530,11 @@ describe('GitHub ingestion', () => {
     expect(retry.status).toBe(200);
     expect(retry.cursor).toBe(calls[limited].cursor);
     expect(retry.at - calls[limited].at).toBeGreaterThanOrEqual(1000);
-    expect(names(await components())).toEqual(['checkout', 'ledger']);
+    expect(names(await components())).toEqual([
+      'checkout',
+      'inventory',
+      'ledger',
+    ]);
   });
 
   it('a rate limit or 502 that does not go away removes nothing, and the next sync completes the job', async () => {
@@ -530,7 +573,11 @@ describe('GitHub ingestion', () => {
     await scheduler.triggerTask(ORG_TASK);
     await new Promise(r => setTimeout(r, 2000));
 
-    expect(names(await components())).toEqual(['checkout', 'ledger']);
+    expect(names(await components())).toEqual([
+      'checkout',
+      'inventory',
+      'ledger',
+    ]);
     expect(names(await entities('kind=user'))).toEqual([
       'ada',
       'alan',
@@ -578,6 +625,7 @@ describe('GitHub ingestion', () => {
     expect(names(await components())).toEqual([
       'checkout',
       'fraud-detection',
+      'inventory',
       'ledger',
     ]);
   });
