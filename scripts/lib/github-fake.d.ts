@@ -37,10 +37,12 @@ export interface FakeRequest {
   status: number;
   operation?: string;
   cursor?: string | null;
+  /** Set when a fault answered with a rate limit. */
+  rateLimited?: 'rate-limit' | 'secondary-rate-limit';
 }
 export interface FakeFault {
   operation: string;
-  kind: 'bad-gateway' | 'rate-limit';
+  kind: 'bad-gateway' | 'rate-limit' | 'secondary-rate-limit';
   paged?: boolean;
   times?: number;
   resetSeconds?: number;

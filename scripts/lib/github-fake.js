@@ -7,7 +7,8 @@
 // for an unknown field fails here too.
 //
 // Test control: `state` is the org (mutate it between syncs), `addFault` makes
-// chosen calls fail (502 or a rate limit), `requests` records every call.
+// chosen calls fail (502 or a rate limit, in GitHub's shapes), `requests`
+// records every call.
 'use strict';
 const http = require('node:http');
 const crypto = require('node:crypto');
@@ -233,7 +234,9 @@ function startGithubFake({
    * Makes matching calls fail. `operation`: a GraphQL operation name
    * (`repositories`, `users`, `teams`) or `contents`; `paged: true` only
    * matches calls for a later page (a cursor is set); `kind`: 'bad-gateway'
-   * (502) or 'rate-limit' (403, remaining 0, reset in `resetSeconds`);
+   * (502), 'rate-limit' (primary: remaining 0, reset in `resetSeconds`; HTTP
+   * 200 with a RATE_LIMITED error on GraphQL, 403 on REST) or
+   * 'secondary-rate-limit' (403, `retry-after: resetSeconds`);
    * `times`: how many calls fail (default 1; Infinity for all).
    */
   fake.addFault = fault => {
@@ -254,9 +257,35 @@ function startGithubFake({
     return f;
   }
 
-  function sendFault(res, f) {
+  // GitHub's fault shapes. A primary rate limit on the GraphQL API is HTTP
+  // 200 with a RATE_LIMITED error and `x-ratelimit-remaining: 0`; on REST it
+  // is 403 with the same headers. A secondary rate limit is 403 with
+  // `retry-after` on both.
+  function sendFault(res, f, entry, { graphql: isGraphql = false } = {}) {
+    if (f.kind === 'rate-limit' || f.kind === 'secondary-rate-limit') {
+      entry.rateLimited = f.kind;
+    }
     if (f.kind === 'rate-limit') {
       const reset = Math.ceil(Date.now() / 1000) + f.resetSeconds;
+      if (isGraphql) {
+        res.writeHead(200, {
+          'content-type': 'application/json; charset=utf-8',
+          ...rateHeaders(0, reset),
+          'x-ratelimit-resource': 'graphql',
+        });
+        res.end(
+          JSON.stringify({
+            errors: [
+              {
+                type: 'RATE_LIMITED',
+                code: 'graphql_rate_limit',
+                message: 'API rate limit exceeded for installation ID 1.',
+              },
+            ],
+          }),
+        );
+        return 200;
+      }
       res.writeHead(403, {
         'content-type': 'application/json',
         ...rateHeaders(0, reset),
@@ -266,6 +295,22 @@ function startGithubFake({
           message: 'API rate limit exceeded for installation.',
           documentation_url:
             'https://docs.github.com/rest/overview/resources-in-the-rest-api#rate-limiting',
+        }),
+      );
+      return 403;
+    }
+    if (f.kind === 'secondary-rate-limit') {
+      res.writeHead(403, {
+        'content-type': 'application/json; charset=utf-8',
+        ...rateHeaders(4000, Math.ceil(Date.now() / 1000) + 3600),
+        'retry-after': String(f.resetSeconds),
+      });
+      res.end(
+        JSON.stringify({
+          message:
+            'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.',
+          documentation_url:
+            'https://docs.github.com/free-pro-team@latest/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits',
         }),
       );
       return 403;
@@ -367,7 +412,7 @@ function startGithubFake({
     entry.operation = operation;
     entry.cursor = request.variables?.cursor ?? null;
     const fault = takeFault(operation, request.variables);
-    if (fault) return sendFault(res, fault);
+    if (fault) return sendFault(res, fault, entry, { graphql: true });
     const result = await graphql({
       schema,
       source: request.query,
@@ -391,7 +436,7 @@ function startGithubFake({
     const entry = fake.requests[fake.requests.length - 1];
     entry.operation = 'contents';
     const fault = takeFault('contents', {});
-    if (fault) return sendFault(res, fault);
+    if (fault) return sendFault(res, fault, entry);
     const repo =
       owner.toLowerCase() === fake.state.org.toLowerCase() &&
       fake.state.repos.find(r => r.name === repoName);

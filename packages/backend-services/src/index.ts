@@ -19,9 +19,18 @@ export {
   describeGithubFailure,
   formatGithubFailure,
   portalLoggerServiceFactory,
+  readGithubTaskContext,
+  recordGithubFailures,
   withGithubFailureContext,
 } from './githubErrors';
-export type { GithubFailure } from './githubErrors';
+export type { GithubFailure, GithubTaskContext } from './githubErrors';
+export {
+  githubWaitMs,
+  portalSchedulerServiceFactory,
+  readGithubRateLimitWaits,
+  withGithubRateLimitWaits,
+} from './githubRateLimits';
+export type { GithubRateLimitWaitOptions } from './githubRateLimits';
 export {
   installDrain,
   portalRootHttpRouterServiceFactory,

@@ -8,15 +8,18 @@ import {
   portalPermissionsServiceFactory,
   portalRootConfigServiceFactory,
   portalRootHttpRouterServiceFactory,
+  portalSchedulerServiceFactory,
 } from '@internal/backend-services';
 
 const backend = createBackend();
 
 // Service overrides: config with the deployment-contract check, connection
 // draining on SIGTERM, permission denials logged, failed GitHub calls logged
-// with their organisation and step.
+// with their organisation and step, GitHub rate limits waited out by the
+// scheduled syncs.
 backend.add(portalRootConfigServiceFactory);
 backend.add(portalLoggerServiceFactory);
+backend.add(portalSchedulerServiceFactory);
 backend.add(portalRootHttpRouterServiceFactory);
 backend.add(portalPermissionsServiceFactory);
 

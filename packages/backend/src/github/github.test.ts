@@ -25,7 +25,10 @@ import githubOrgModule from '@backstage/plugin-catalog-backend-module-github-org
 import eventsPlugin from '@backstage/plugin-events-backend';
 import portalGithubModule from '@internal/backstage-plugin-catalog-backend-module-portal-github';
 import portalGithubWebhookModule from '@internal/backstage-plugin-events-backend-module-portal-github';
-import { portalLoggerServiceFactory } from '@internal/backend-services';
+import {
+  portalLoggerServiceFactory,
+  withGithubRateLimitWaits,
+} from '@internal/backend-services';
 import { generateKeyPairSync } from 'node:crypto';
 import { eventsServiceFactory } from '@backstage/plugin-events-node';
 import request from 'supertest';
@@ -121,13 +124,38 @@ function capturingRootLogger(lines: LogLine[]) {
 }
 
 /**
+ * The mock scheduler (tasks run when triggered, and all once at start-up)
+ * with the portal's rate-limit waits around it, as
+ * portalSchedulerServiceFactory puts them around the default scheduler.
+ */
+function schedulerWithRateLimitWaits(
+  scheduler: SchedulerService,
+): ServiceFactory {
+  return createServiceFactory({
+    service: coreServices.scheduler,
+    deps: { lifecycle: coreServices.lifecycle, logger: coreServices.logger },
+    factory({ lifecycle, logger }) {
+      lifecycle.addStartupHook(async () => {
+        const tasks = await scheduler.getScheduledTasks();
+        await Promise.all(tasks.map(t => scheduler.triggerTask(t.id)));
+      });
+      return withGithubRateLimitWaits(scheduler, {
+        logger,
+        maxWaitMs: 30_000,
+        maxRuns: 3,
+      });
+    },
+  });
+}
+
+/**
  * A backend with the catalog, the GitHub modules (upstream and ours), the
  * events backend and our webhook module, configured like app-config.yaml but
  * pointed at the fake, with small page sizes so that paging happens.
  */
 function startPortalBackend(options: {
   fake: GithubFake;
-  scheduler: { factory(): ServiceFactory };
+  scheduler: SchedulerService;
   logs: LogLine[];
   github: Record<string, unknown>;
 }) {
@@ -136,7 +164,7 @@ function startPortalBackend(options: {
     features: [
       capturingRootLogger(options.logs),
       portalLoggerServiceFactory,
-      options.scheduler.factory(),
+      schedulerWithRateLimitWaits(options.scheduler),
       eventsServiceFactory,
       mockServices.rootConfig.factory({
         data: {
@@ -222,11 +250,8 @@ async function eventually<T>(
 describe('GitHub ingestion', () => {
   let fake: GithubFake;
   let backend: Awaited<ReturnType<typeof startTestBackend>>;
-  // The mock scheduler runs tasks only when triggered (and once at start-up);
-  // its instance is also the factory that installs it.
-  const scheduler = mockServices.scheduler() as SchedulerService & {
-    factory(): ServiceFactory;
-  };
+  // The mock scheduler runs tasks only when triggered (and once at start-up).
+  const scheduler = mockServices.scheduler();
   const logs: LogLine[] = [];
 
   const entities = async (filter: string): Promise<any[]> => {
@@ -512,28 +537,85 @@ describe('GitHub ingestion', () => {
     ).toEqual(['user:default/grace', 'user:default/linus']);
   });
 
-  it("a rate limit in the middle of paging is waited out, as GitHub's reset header says", async () => {
+  it("rate limits in the middle of listing repositories are waited out, as GitHub's headers say", async () => {
+    // GitHub's GraphQL primary limit (HTTP 200, RATE_LIMITED, remaining 0),
+    // then a secondary limit (403, retry-after).
+    for (const kind of ['rate-limit', 'secondary-rate-limit'] as const) {
+      fake.addFault({
+        operation: 'repositories',
+        paged: true,
+        kind,
+        resetSeconds: 2,
+      });
+      const before = fake.requests.length;
+      await scheduler.triggerTask(REPO_TASK);
+      const calls = fake.requests
+        .slice(before)
+        .filter(r => r.operation === 'repositories');
+      const limited = calls.findIndex(r => r.rateLimited === kind);
+      expect(limited).toBeGreaterThan(0); // not the first page
+      const retry = calls[limited + 1];
+      expect(retry.status).toBe(200);
+      expect(retry.rateLimited).toBeUndefined();
+      expect(retry.cursor).toBe(calls[limited].cursor);
+      expect(retry.at - calls[limited].at).toBeGreaterThanOrEqual(1000);
+      expect(names(await components())).toEqual([
+        'checkout',
+        'inventory',
+        'ledger',
+      ]);
+    }
+  });
+
+  it('a rate limit while reading teams and members is waited out and the sync runs again', async () => {
+    fake.state.users.push({
+      login: 'margaret',
+      name: 'Margaret Hamilton',
+      verifiedEmails: ['margaret@acme.com'],
+    });
+    fake.state.teams
+      .find(t => t.slug === 'payments')!
+      .members!.push('margaret');
     fake.addFault({
-      operation: 'repositories',
+      operation: 'users',
       paged: true,
       kind: 'rate-limit',
       resetSeconds: 2,
     });
     const before = fake.requests.length;
-    await scheduler.triggerTask(REPO_TASK);
-    const calls = fake.requests
-      .slice(before)
-      .filter(r => r.operation === 'repositories');
-    const limited = calls.findIndex(r => r.status === 403);
-    expect(limited).toBeGreaterThan(0); // not the first page
-    const retry = calls[limited + 1];
-    expect(retry.status).toBe(200);
-    expect(retry.cursor).toBe(calls[limited].cursor);
-    expect(retry.at - calls[limited].at).toBeGreaterThanOrEqual(1000);
-    expect(names(await components())).toEqual([
-      'checkout',
-      'inventory',
-      'ledger',
+    const logsBefore = logs.length;
+    await scheduler.triggerTask(ORG_TASK);
+    const calls = fake.requests.slice(before);
+    const limited = calls.findIndex(r => r.rateLimited === 'rate-limit');
+    expect(limited).toBeGreaterThan(0);
+    // The org provider has no throttling of its own: the sync failed, waited
+    // for the reset and ran again from the start.
+    const rerun = calls.slice(limited + 1);
+    expect(rerun[0].operation).toBe('users');
+    expect(rerun[0].cursor).toBeNull();
+    expect(rerun[0].at - calls[limited].at).toBeGreaterThanOrEqual(1000);
+    expect(
+      logs
+        .slice(logsBefore)
+        .some(
+          l =>
+            l.level === 'warn' &&
+            /GitHub rate limit in task GithubMultiOrgEntityProvider:github:refresh \(GitHub organisation acme, step: listing members, page after cursor \S+, rate limit resets at .*\): running it again in \d s/.test(
+              l.message,
+            ),
+        ),
+    ).toBe(true);
+    const [margaret] = await eventually(
+      () => entities('kind=user,metadata.name=margaret'),
+      items => items.length === 1,
+    );
+    expect(margaret.spec.profile.email).toBe('margaret@acme.com');
+    expect(names(await entities('kind=user'))).toEqual([
+      'ada',
+      'alan',
+      'grace',
+      'linus',
+      'margaret',
     ]);
   });
 
@@ -544,9 +626,20 @@ describe('GitHub ingestion', () => {
       paged: true,
       kind: 'rate-limit',
       resetSeconds: 1,
-      times: 3,
+      times: Infinity,
     });
+    const logsBefore = logs.length;
     await scheduler.triggerTask(REPO_TASK);
+    // Waited out and ran again, up to maxRuns (3), then left to the next run.
+    const waits = logs
+      .slice(logsBefore)
+      .filter(l => /GitHub rate limit in task github-provider/.test(l.message))
+      .map(l => l.message);
+    expect(waits).toEqual([
+      expect.stringMatching(/running it again in \d s/),
+      expect.stringMatching(/running it again in \d s/),
+      expect.stringMatching(/not waiting \(3 runs so far\)/),
+    ]);
     fake.clearFaults();
     fake.addFault({
       operation: 'repositories',
@@ -583,15 +676,16 @@ describe('GitHub ingestion', () => {
       'alan',
       'grace',
       'linus',
+      'margaret',
     ]);
     expect(names(await entities('kind=group'))).toEqual([
       'engineering',
       'payments',
       'web',
     ]);
-    const failures = logs.filter(
-      l => l.level === 'error' && /refresh failed/.test(l.message),
-    );
+    const failures = logs
+      .slice(logsBefore)
+      .filter(l => l.level === 'error' && /refresh failed/.test(l.message));
     // Each failure names the organisation and the step that failed.
     const repoFailures = failures.filter(l =>
       /github-provider:repositories/.test(l.message),
@@ -599,7 +693,7 @@ describe('GitHub ingestion', () => {
     expect(repoFailures.map(l => l.message)).toEqual(
       expect.arrayContaining([
         expect.stringMatching(
-          /\(GitHub organisation acme, step: listing repositories, page after cursor \S+, HTTP 403, rate limit resets at /,
+          /\(GitHub organisation acme, step: listing repositories, rate limit resets at /,
         ),
         expect.stringMatching(
           /\(GitHub organisation acme, step: listing repositories, page after cursor \S+, HTTP 502\)$/,
@@ -644,9 +738,7 @@ describe('GitHub ingestion with a GitHub App', () => {
       app: { appId: 4711, publicKey },
     });
     const logs: LogLine[] = [];
-    const scheduler = mockServices.scheduler() as SchedulerService & {
-      factory(): ServiceFactory;
-    };
+    const scheduler = mockServices.scheduler();
     const backend = await startPortalBackend({
       fake,
       scheduler,
