@@ -6,6 +6,7 @@ import { Config } from '@backstage/config';
 import { GithubEventRouter } from '@backstage/plugin-events-backend-module-github';
 import { eventsServiceRef } from '@backstage/plugin-events-node';
 import { eventsExtensionPoint } from '@backstage/plugin-events-node/alpha';
+import type { NextFunction, Request, Response } from 'express';
 import { isValidGithubSignature } from './signature';
 
 /**
@@ -30,6 +31,9 @@ export function readGithubWebhookSecrets(config: Config): string[] {
   return [...secrets];
 }
 
+const UNSIGNED =
+  'Invalid or missing X-Hub-Signature-256: the delivery is not signed with the webhook secret';
+
 const header = (value: string | string[] | undefined) =>
   Array.isArray(value) ? value.join(',') : value ?? '';
 
@@ -49,10 +53,11 @@ export const eventsModulePortalGithubWebhook = createBackendModule({
       deps: {
         config: coreServices.rootConfig,
         logger: coreServices.logger,
+        httpRouter: coreServices.httpRouter,
         events: eventsServiceRef,
         ingress: eventsExtensionPoint,
       },
-      async init({ config, logger, events, ingress }) {
+      async init({ config, logger, httpRouter, events, ingress }) {
         const secrets = readGithubWebhookSecrets(config);
         if (secrets.length === 0) {
           logger.info(
@@ -60,6 +65,36 @@ export const eventsModulePortalGithubWebhook = createBackendModule({
           );
           return;
         }
+        // Before the events backend parses the body: a delivery without any
+        // signature is refused here with 401 whatever its content type (the
+        // ingress would answer a missing Content-Type with a 500).
+        httpRouter.use(
+          (request: Request, response: Response, next: NextFunction) => {
+            if (request.method !== 'POST' || request.path !== '/http/github') {
+              next();
+              return;
+            }
+            if (!request.headers['x-hub-signature-256']) {
+              logger.warn(
+                `Rejected GitHub webhook delivery ${
+                  header(request.headers['x-github-delivery']) || '(no id)'
+                } (event ${
+                  header(request.headers['x-github-event']) || 'unknown'
+                }): no X-Hub-Signature-256 header`,
+              );
+              response.status(401).json({ message: UNSIGNED });
+              return;
+            }
+            if (!request.headers['content-type']) {
+              response.status(415).json({
+                message:
+                  'Missing Content-Type: GitHub webhooks must be sent as application/json',
+              });
+              return;
+            }
+            next();
+          },
+        );
         ingress.addHttpPostIngress({
           topic: 'github',
           validator: async (request, context) => {
@@ -83,13 +118,7 @@ export const eventsModulePortalGithubWebhook = createBackendModule({
                   : 'no X-Hub-Signature-256 header'
               }`,
             );
-            context.reject({
-              status: 401,
-              payload: {
-                message:
-                  'Invalid or missing X-Hub-Signature-256: the delivery is not signed with the webhook secret',
-              },
-            });
+            context.reject({ status: 401, payload: { message: UNSIGNED } });
           },
         });
         await new GithubEventRouter({ events }).subscribe();

@@ -403,6 +403,18 @@ describe('GitHub ingestion', () => {
       .set('X-GitHub-Event', 'push')
       .send({ ref: 'refs/heads/main' });
     expect(unsigned.status).toBe(401);
+    // Without a Content-Type either: still 401, not a server error.
+    const bare = await request(backend.server)
+      .post('/api/events/http/github')
+      .set('X-GitHub-Event', 'push')
+      .send(Buffer.from('{"ref":"refs/heads/main"}'));
+    expect(bare.status).toBe(401);
+    const signedButUntyped = await request(backend.server)
+      .post('/api/events/http/github')
+      .set('X-GitHub-Event', 'push')
+      .set('X-Hub-Signature-256', signWebhook(WEBHOOK_SECRET, '{}'))
+      .send(Buffer.from('{}'));
+    expect(signedButUntyped.status).toBe(415);
     await new Promise(r => setTimeout(r, 3000));
     // Nothing was read from GitHub, nothing changed.
     expect(fake.requests.slice(before)).toEqual([]);
