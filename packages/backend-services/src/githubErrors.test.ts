@@ -28,6 +28,24 @@ function httpError(
   });
 }
 
+// What @octokit/plugin-throttling throws for GitHub's GraphQL rate limit
+// (HTTP 200, RATE_LIMITED): only the response, no request.
+function throttledGraphqlError() {
+  const data = { errors: [{ type: 'RATE_LIMITED', message: 'limit' }] };
+  return Object.assign(new Error('GraphQL Rate Limit Exceeded'), {
+    response: {
+      status: 200,
+      url: 'https://api.github.com/graphql',
+      headers: {
+        'x-ratelimit-remaining': '0',
+        'x-ratelimit-reset': '1700000000',
+      },
+      data,
+    },
+    data,
+  });
+}
+
 const reposQuery =
   'query repositories($org: String!, $cursor: String) { repositoryOwner(login: $org) { login } }';
 
@@ -94,19 +112,7 @@ describe('describeGithubFailure', () => {
   });
 
   it("reads the throttling plugin's rate-limit error, which carries only the response", () => {
-    const data = { errors: [{ type: 'RATE_LIMITED', message: 'limit' }] };
-    const error = Object.assign(new Error('GraphQL Rate Limit Exceeded'), {
-      response: {
-        status: 200,
-        url: 'https://api.github.com/graphql',
-        headers: {
-          'x-ratelimit-remaining': '0',
-          'x-ratelimit-reset': '1700000000',
-        },
-        data,
-      },
-      data,
-    });
+    const error = throttledGraphqlError();
     expect(describeGithubFailure(error)).toEqual({
       organisation: undefined,
       step: 'GraphQL call',
@@ -254,18 +260,7 @@ describe('withGithubFailureContext', () => {
       organisation: 'acme',
       step: 'reading teams and members',
     });
-    const data = { errors: [{ type: 'RATE_LIMITED', message: 'limit' }] };
-    const error = Object.assign(new Error('GraphQL Rate Limit Exceeded'), {
-      response: {
-        url: 'https://api.github.com/graphql',
-        headers: {
-          'x-ratelimit-remaining': '0',
-          'x-ratelimit-reset': '1700000000',
-        },
-        data,
-      },
-      data,
-    });
+    const error = throttledGraphqlError();
     withGithubFailureContext(inner, tasks)
       .child({ taskId: 'github-provider:repositories:refresh' })
       .error('github-provider:repositories refresh failed', error);

@@ -278,6 +278,10 @@ describe('GitHub ingestion', () => {
       .set('X-Hub-Signature-256', signWebhook(secret, body))
       .send(body);
   };
+  const addMember = (team: string, user: FakeOrg['users'][number]) => {
+    fake.state.users.push(user);
+    fake.state.teams.find(t => t.slug === team)!.members!.push(user.login);
+  };
   const repositoryPayload = (name: string) => {
     const repo = fake.state.repos.find(r => r.name === name)!;
     return {
@@ -508,12 +512,11 @@ describe('GitHub ingestion', () => {
   });
 
   it('a member added to a team appears with e-mail and membership (webhook)', async () => {
-    fake.state.users.push({
+    addMember('web', {
       login: 'linus',
       name: 'Linus',
       verifiedEmails: ['linus@acme.com'],
     });
-    fake.state.teams.find(t => t.slug === 'web')!.members!.push('linus');
     const res = await deliver('membership', {
       action: 'added',
       scope: 'team',
@@ -580,14 +583,11 @@ describe('GitHub ingestion', () => {
   });
 
   it('a rate limit while reading teams and members is waited out and the sync runs again', async () => {
-    fake.state.users.push({
+    addMember('payments', {
       login: 'margaret',
       name: 'Margaret Hamilton',
       verifiedEmails: ['margaret@acme.com'],
     });
-    fake.state.teams
-      .find(t => t.slug === 'payments')!
-      .members!.push('margaret');
     fake.addFault({
       operation: 'users',
       paged: true,
