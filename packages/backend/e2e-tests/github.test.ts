@@ -198,6 +198,33 @@ test.describe('GitHub on two instances sharing one database', () => {
     expect(repo3.metadata.description).toBe('repo-3 service');
     expect(b.output()).toContain('Rejected GitHub webhook delivery');
   });
+
+  test('a repository created with catalog-info.yaml appears through repository.created (a discovery run through the shared scheduler)', async () => {
+    fake.state.repos.push({
+      name: 'repo-new',
+      files: { 'catalog-info.yaml': catalogInfo('repo-new', 'team-2') },
+    });
+    const { repository } = push('repo-new');
+    const res = await deliver(b.base, 'repository', {
+      action: 'created',
+      repository: { ...repository, full_name: 'acme/repo-new' },
+      organization: { login: 'acme' },
+    });
+    expect(res.status).toBe(202);
+    expect(b.output()).toMatch(
+      /GitHub repository acme\/repo-new was created; repository discovery \(github-provider:repositories:refresh\) runs in 10 s/,
+    );
+    await portal.waitFor(
+      'the new repository on the other instance',
+      async () =>
+        (
+          await entities(a.base, 'kind=component,metadata.name=repo-new')
+        ).length === 1
+          ? true
+          : undefined,
+      60_000,
+    );
+  });
 });
 
 test('without GitHub variables the server runs with GitHub off and no webhook endpoint', async () => {
