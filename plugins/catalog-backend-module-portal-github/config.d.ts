@@ -19,7 +19,7 @@ export interface Config {
        * A `repository.created` webhook starts repository discovery (the
        * `catalog.providers.github` sync of that organisation) after `delay`
        * (default 10 s), so a repository created with catalog-info.yaml (from
-       * a template, a transfer) appears without waiting for the next full
+       * a template repository, an import) appears without waiting for the next full
        * sync. Creations within the delay share one sync; a sync running at
        * that moment is asked again every `retryInterval` (default 30 s), at
        * most `maxAttempts` times (default 20).

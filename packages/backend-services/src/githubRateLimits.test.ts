@@ -182,6 +182,28 @@ describe('withGithubRateLimitWaits', () => {
     );
   });
 
+  it("does not wait when the rerun could not end before the task's timeout", async () => {
+    const { fns, logger, providerLogger, scheduler } = setup();
+    let runs = 0;
+    await scheduler.scheduleTask({
+      id: 'short',
+      frequency: { hours: 1 },
+      timeout: { minutes: 1 },
+      fn: async () => {
+        runs += 1;
+        providerLogger.error('refresh failed', rateLimitError(40));
+      },
+    });
+    await fns.get('short')!(new AbortController().signal);
+    expect(runs).toBe(1);
+    expect(logger.warn).toHaveBeenLastCalledWith(
+      expect.stringMatching(
+        /not waiting \(reset in 41 s, too close to the task's timeout\)/,
+      ),
+      expect.anything(),
+    );
+  });
+
   it('stops waiting when the task is aborted (timeout, shutdown)', async () => {
     const { fns, providerLogger, scheduler } = setup();
     let runs = 0;

@@ -9,7 +9,7 @@ import {
 import { metricsServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { DefaultSchedulerService } from '@backstage/backend-defaults/scheduler';
 import { Config, readDurationFromConfig } from '@backstage/config';
-import { durationToMilliseconds } from '@backstage/types';
+import { durationToMilliseconds, HumanDuration } from '@backstage/types';
 import {
   formatGithubFailure,
   GithubFailure,
@@ -34,6 +34,18 @@ export function githubWaitMs(failure: GithubFailure, now: number): number {
     return Math.max(failure.rateLimitReset * 1000 - now + 1000, 0);
   }
   return 0;
+}
+
+/** A task's timeout in milliseconds (HumanDuration or luxon Duration). */
+function timeoutMs(timeout: unknown): number | undefined {
+  if (!timeout || typeof timeout !== 'object') return undefined;
+  const t = timeout as { toMillis?: () => number };
+  if (typeof t.toMillis === 'function') return t.toMillis();
+  try {
+    return durationToMilliseconds(timeout as HumanDuration);
+  } catch {
+    return undefined;
+  }
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
@@ -62,8 +74,10 @@ function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
  * next scheduled run. Upstream's GitHub providers catch and log their sync
  * errors; the failures are learnt from those log lines
  * (recordGithubFailures). Tasks without GitHub rate limits are untouched; a
- * reset further away than `maxWaitMs`, the task's timeout (its abort signal)
- * or `maxRuns` ends the waiting, and the next scheduled run takes over.
+ * reset further away than `maxWaitMs`, or so late that a rerun (twice the
+ * failed run, at least 30 s) would not end before the task's timeout, or
+ * `maxRuns`, ends the waiting, and the next scheduled run takes over. While
+ * it waits the task still holds its run (a manual trigger gets 409).
  */
 export function withGithubRateLimitWaits(
   inner: SchedulerService,
@@ -72,24 +86,36 @@ export function withGithubRateLimitWaits(
   const now = options.now ?? Date.now;
   const wrap = (
     task: SchedulerServiceTaskInvocationDefinition,
+    timeout: unknown,
   ): SchedulerServiceTaskInvocationDefinition => ({
     ...task,
     fn: async (signal: AbortSignal) => {
+      const budgetMs = timeoutMs(timeout);
+      const deadline = budgetMs === undefined ? Infinity : now() + budgetMs;
       for (let run = 1; ; run++) {
+        const started = now();
         const { failures } = await recordGithubFailures(async () =>
           task.fn(signal),
         );
         const limited = failures.filter(f => f.rateLimitReset || f.retryAfter);
-        if (limited.length === 0) return;
+        if (limited.length === 0 || signal.aborted) return;
         const waitMs = Math.max(...limited.map(f => githubWaitMs(f, now())));
         const about = formatGithubFailure(limited[limited.length - 1]);
-        if (run >= options.maxRuns || waitMs > options.maxWaitMs) {
+        // The rerun must end before the task's timeout, or the scheduler
+        // would hand the task to another instance while it still runs.
+        const rerunMs = Math.max(2 * (now() - started), 30_000);
+        let reason: string | undefined;
+        if (run >= options.maxRuns) reason = `${run} runs so far`;
+        else if (waitMs > options.maxWaitMs) {
+          reason = `reset in ${Math.ceil(waitMs / 1000)} s`;
+        } else if (now() + waitMs + rerunMs > deadline) {
+          reason = `reset in ${Math.ceil(
+            waitMs / 1000,
+          )} s, too close to the task's timeout`;
+        }
+        if (reason) {
           options.logger.warn(
-            `GitHub rate limit in task ${task.id} ${about}: not waiting (${
-              run >= options.maxRuns
-                ? `${run} runs so far`
-                : `reset in ${Math.ceil(waitMs / 1000)} s`
-            }); the next scheduled run takes over`,
+            `GitHub rate limit in task ${task.id} ${about}: not waiting (${reason}); the next scheduled run takes over`,
             { taskId: task.id },
           );
           return;
@@ -110,7 +136,8 @@ export function withGithubRateLimitWaits(
     triggerTask: id => inner.triggerTask(id),
     cancelTask: id => inner.cancelTask(id),
     getScheduledTasks: () => inner.getScheduledTasks(),
-    scheduleTask: task => inner.scheduleTask({ ...task, ...wrap(task) }),
+    scheduleTask: task =>
+      inner.scheduleTask({ ...task, ...wrap(task, task.timeout) }),
     createScheduledTaskRunner: (
       schedule: SchedulerServiceTaskScheduleDefinition,
     ) => ({

@@ -54,7 +54,7 @@ interface RepositoryEvent {
 /**
  * Upstream's repository discovery ignores `repository.created` (a new
  * repository is usually empty; its first push brings catalog-info.yaml). A
- * repository created with content (from a GitHub template, by a transfer or
+ * repository created with content (from a GitHub template repository, or
  * an import) would then wait for the next full sync. This starts that
  * organisation's discovery sync shortly after the event instead. Creations
  * close together share one sync; a sync that is running at that moment is
@@ -120,7 +120,7 @@ export class NewRepositorySync {
         return;
       }
       this.options.logger.warn(
-        `Could not start repository discovery (${taskId}) for a new repository; the next scheduled sync brings it: ${error}`,
+        `Could not start repository discovery (${taskId}) for a new repository (${error}); a sync running now, or the next scheduled one, brings it`,
       );
     }
   }

@@ -70,7 +70,11 @@ export const eventsModulePortalGithubWebhook = createBackendModule({
         // ingress would answer a missing Content-Type with a 500).
         httpRouter.use(
           (request: Request, response: Response, next: NextFunction) => {
-            if (request.method !== 'POST' || request.path !== '/http/github') {
+            // Express routes ignore case and a trailing slash; so does this.
+            if (
+              request.method !== 'POST' ||
+              !/^\/http\/github\/?$/i.test(request.path)
+            ) {
               next();
               return;
             }

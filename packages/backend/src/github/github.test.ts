@@ -413,6 +413,11 @@ describe('GitHub ingestion', () => {
       .set('X-GitHub-Event', 'push')
       .send(Buffer.from('{"ref":"refs/heads/main"}'));
     expect(bare.status).toBe(401);
+    const bareOtherSpelling = await request(backend.server)
+      .post('/api/events/http/GitHub/')
+      .set('X-GitHub-Event', 'push')
+      .send(Buffer.from('{}'));
+    expect(bareOtherSpelling.status).toBe(401);
     const signedButUntyped = await request(backend.server)
       .post('/api/events/http/github')
       .set('X-GitHub-Event', 'push')
