@@ -64,6 +64,11 @@ backend.add(
 // Scaffolder.
 backend.add(import('@backstage/plugin-scaffolder-backend'));
 backend.add(import('@backstage/plugin-scaffolder-backend-module-github'));
+// portal:publish:github: new repositories with the organisation's settings
+// (portal.scaffolder.github.repository in app-config).
+backend.add(
+  import('@internal/backstage-plugin-scaffolder-backend-module-portal-github'),
+);
 
 // Search: PostgreSQL engine when the database is PostgreSQL, in-memory otherwise.
 backend.add(import('@backstage/plugin-search-backend'));

@@ -1,0 +1,165 @@
+import { ConflictError, InputError } from '@backstage/errors';
+import { ScmIntegrationRegistry } from '@backstage/integration';
+import {
+  createTemplateAction,
+  parseRepoUrl,
+  TemplateAction,
+} from '@backstage/plugin-scaffolder-node';
+import {
+  checkTopic,
+  publishGithubInput,
+  repositoryNameProblem,
+  RepositorySettings,
+} from './settings';
+
+export interface PortalPublishGithubOptions {
+  integrations: ScmIntegrationRegistry;
+  settings: RepositorySettings;
+  /** Upstream's `publish:github` (createPublishGithubAction), which does the work. */
+  publish: TemplateAction<any, any, any>;
+}
+
+/** Where a `repoUrl` (`github.com?owner=acme&repo=x`) points, checked. */
+export function resolveGithubRepo(
+  repoUrl: string,
+  integrations: ScmIntegrationRegistry,
+): { host: string; owner: string; repo: string } {
+  let parsed: ReturnType<typeof parseRepoUrl>;
+  try {
+    parsed = parseRepoUrl(repoUrl, integrations);
+  } catch (error) {
+    throw new InputError(
+      `The repository location '${repoUrl}' is not valid: ${
+        (error as Error).message
+      }`,
+    );
+  }
+  const hosts = integrations.github.list().map(i => i.config.host);
+  if (!integrations.github.byHost(parsed.host)) {
+    throw new InputError(
+      `'${
+        parsed.host
+      }' is not a GitHub host this portal can create repositories on (configured: ${
+        hosts.join(', ') || 'none'
+      })`,
+    );
+  }
+  if (!parsed.owner) {
+    throw new InputError(
+      `The repository location '${repoUrl}' names no owner (organisation)`,
+    );
+  }
+  const problem = repositoryNameProblem(parsed.repo);
+  if (problem) throw new InputError(`Invalid repository name: ${problem}`);
+  return { host: parsed.host, owner: parsed.owner, repo: parsed.repo };
+}
+
+/**
+ * `portal:publish:github`: a new GitHub repository from the workspace, set up
+ * as the organisation wants (`portal.scaffolder.github.repository`: default
+ * branch, protection with required reviews and status checks, wiki off,
+ * merge methods, ...). Templates give only what differs per repository. The
+ * work is upstream's `publish:github`; this adds the settings, checks the
+ * name and host first, and turns GitHub's answers into messages a template
+ * user understands.
+ */
+export function createPortalPublishGithubAction(
+  options: PortalPublishGithubOptions,
+) {
+  const { integrations, settings, publish } = options;
+  return createTemplateAction({
+    id: 'portal:publish:github',
+    description:
+      "Creates a GitHub repository with the organisation's settings (app-config portal.scaffolder.github.repository) and pushes the workspace to it.",
+    supportsDryRun: true,
+    schema: {
+      input: {
+        repoUrl: z =>
+          z.string({
+            description:
+              'Repository location from RepoUrlPicker: github.com?owner=<org>&repo=<name>',
+          }),
+        description: z =>
+          z.string({ description: 'Repository description' }).optional(),
+        visibility: z =>
+          z
+            .enum(['private', 'internal', 'public'], {
+              description: `Visibility (default: ${settings.visibility})`,
+            })
+            .optional(),
+        topics: z =>
+          z
+            .array(z.string(), {
+              description: "Topics, next to the organisation's",
+            })
+            .optional(),
+        sourcePath: z =>
+          z
+            .string({
+              description: 'Workspace folder to publish (default: all)',
+            })
+            .optional(),
+      },
+      output: {
+        remoteUrl: z => z.string({ description: 'The repository on GitHub' }),
+        repoContentsUrl: z =>
+          z.string({ description: 'Its default branch, for catalog:register' }),
+        commitHash: z =>
+          z.string({ description: 'The first commit' }).optional(),
+      },
+    },
+    async handler(ctx) {
+      const { host, owner, repo } = resolveGithubRepo(
+        ctx.input.repoUrl,
+        integrations,
+      );
+      for (const topic of ctx.input.topics ?? []) checkTopic(topic, 'topics');
+      const input = publishGithubInput(settings, ctx.input);
+      const remoteUrl = `https://${host}/${owner}/${repo}`;
+
+      if (ctx.isDryRun) {
+        ctx.logger.info(
+          `Would create ${remoteUrl} with ${JSON.stringify(input)}`,
+        );
+        ctx.output('remoteUrl', remoteUrl);
+        ctx.output(
+          'repoContentsUrl',
+          `${remoteUrl}/blob/${settings.defaultBranch}`,
+        );
+        return;
+      }
+
+      try {
+        await publish.handler({ ...ctx, input } as any);
+      } catch (error) {
+        throw explainGithubError(error, `${owner}/${repo}`, host);
+      }
+    },
+  });
+}
+
+/** A GitHub failure as a sentence for the task log. */
+export function explainGithubError(
+  error: unknown,
+  fullName: string,
+  host: string,
+): Error {
+  const message = String((error as Error)?.message ?? error);
+  const status = (error as { status?: number })?.status;
+  if (/name already exists/i.test(message)) {
+    return new ConflictError(
+      `A repository named ${fullName} already exists on ${host}; choose another name (nothing was changed in it)`,
+    );
+  }
+  if (
+    (typeof status === 'number' && status >= 500) ||
+    /\b5\d\d\b|Bad Gateway|Service Unavailable|ECONNRESET|ETIMEDOUT|fetch failed/i.test(
+      message,
+    )
+  ) {
+    return new Error(
+      `GitHub did not answer properly while creating ${fullName} (${message}). It may be a passing GitHub problem: run the template again; if ${fullName} was already created, the run stops with "already exists" and the platform team can delete the empty repository`,
+    );
+  }
+  return error instanceof Error ? error : new Error(message);
+}
