@@ -114,9 +114,16 @@ test('find a component through search', async ({ page }) => {
   await expect(page).toHaveURL(/\/catalog\/default\/component\/ledger-library/);
 });
 
-test('the scaffolder offers the sample template', async ({ page }) => {
+test('the scaffolder offers the templates', async ({ page }) => {
   await signIn(page, '/create');
-  await expect(page.getByText('Node.js service').first()).toBeVisible();
-  await page.getByRole('button', { name: 'Choose' }).first().click();
+  for (const title of [
+    'Service on Cloud Run',
+    'Library',
+    'Website',
+    'Import an existing repository',
+  ]) {
+    await expect(page.getByText(title, { exact: true }).first()).toBeVisible();
+  }
+  await page.goto(`${base()}/create/templates/default/service-cloud-run`);
   await expect(page.getByText('About the service').first()).toBeVisible();
 });

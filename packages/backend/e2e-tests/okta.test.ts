@@ -251,7 +251,7 @@ test.describe('authorization by owners, admins and Okta groups', () => {
       await call('GET', '/api/catalog/entities?filter=kind=template', alan)
     ).json();
     const names = listed.map((e: any) => e.metadata.name);
-    expect(names).toContain('node-service');
+    expect(names).toContain('service-cloud-run');
     expect(names).not.toContain('platform-database');
   });
 });

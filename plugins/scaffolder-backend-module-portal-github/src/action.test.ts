@@ -51,7 +51,9 @@ describe('resolveGithubRepo', () => {
     );
     expect(() =>
       resolveGithubRepo('example.com?owner=acme&repo=x', integrations),
-    ).toThrow(/not valid|not a GitHub host/);
+    ).toThrow(
+      "'example.com' is not a GitHub host this portal can create repositories on (configured: github.com)",
+    );
     expect(() =>
       resolveGithubRepo('github.com?repo=payments', integrations),
     ).toThrow(/no owner|not valid/);

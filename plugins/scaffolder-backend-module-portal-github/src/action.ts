@@ -24,6 +24,22 @@ export function resolveGithubRepo(
   repoUrl: string,
   integrations: ScmIntegrationRegistry,
 ): { host: string; owner: string; repo: string } {
+  let host: string;
+  try {
+    host = new URL(`https://${repoUrl}`).host;
+  } catch {
+    throw new InputError(
+      `The repository location '${repoUrl}' is not valid (expected github.com?owner=<org>&repo=<name>)`,
+    );
+  }
+  if (!integrations.github.byHost(host)) {
+    const hosts = integrations.github.list().map(i => i.config.host);
+    throw new InputError(
+      `'${host}' is not a GitHub host this portal can create repositories on (configured: ${
+        hosts.join(', ') || 'none'
+      })`,
+    );
+  }
   let parsed: ReturnType<typeof parseRepoUrl>;
   try {
     parsed = parseRepoUrl(repoUrl, integrations);
@@ -34,16 +50,6 @@ export function resolveGithubRepo(
       }`,
     );
   }
-  const hosts = integrations.github.list().map(i => i.config.host);
-  if (!integrations.github.byHost(parsed.host)) {
-    throw new InputError(
-      `'${
-        parsed.host
-      }' is not a GitHub host this portal can create repositories on (configured: ${
-        hosts.join(', ') || 'none'
-      })`,
-    );
-  }
   if (!parsed.owner) {
     throw new InputError(
       `The repository location '${repoUrl}' names no owner (organisation)`,
@@ -51,7 +57,7 @@ export function resolveGithubRepo(
   }
   const problem = repositoryNameProblem(parsed.repo);
   if (problem) throw new InputError(`Invalid repository name: ${problem}`);
-  return { host: parsed.host, owner: parsed.owner, repo: parsed.repo };
+  return { host, owner: parsed.owner, repo: parsed.repo };
 }
 
 /**

@@ -42,7 +42,7 @@ const sampleLocations = [
   { type: 'file', target: path.join(repoRoot, 'examples/org.yaml') },
   {
     type: 'file',
-    target: path.join(repoRoot, 'templates/node-service/template.yaml'),
+    target: path.join(repoRoot, 'templates/*/template.yaml'),
   },
 ];
 
