@@ -6,7 +6,7 @@ import {
   explainGithubError,
   resolveGithubRepo,
 } from './action';
-import { DEFAULT_REPOSITORY_SETTINGS } from './settings';
+import { DEFAULT_REPOSITORY_SETTINGS, publishGithubInput } from './settings';
 
 const integrations = ScmIntegrations.fromConfig(
   new ConfigReader({
@@ -74,20 +74,18 @@ describe('portal:publish:github', () => {
       }),
     );
     expect(publishHandler).toHaveBeenCalledTimes(1);
+    // The settings themselves are checked in settings.test.ts.
+    expect(publishHandler.mock.calls[0][0].input).toEqual(
+      publishGithubInput(DEFAULT_REPOSITORY_SETTINGS, {
+        repoUrl: 'github.com?owner=acme&repo=payments',
+        description: 'Payments',
+        topics: ['nodejs'],
+      }),
+    );
     expect(publishHandler.mock.calls[0][0].input).toMatchObject({
-      repoUrl: 'github.com?owner=acme&repo=payments',
-      description: 'Payments',
       repoVisibility: 'private',
-      defaultBranch: 'main',
       requiredApprovingReviewCount: 2,
-      dismissStaleReviews: true,
-      requiredStatusCheckContexts: ['ci'],
       hasWiki: false,
-      deleteBranchOnMerge: true,
-      allowSquashMerge: true,
-      allowMergeCommit: false,
-      allowRebaseMerge: false,
-      topics: ['nodejs'],
     });
   });
 
