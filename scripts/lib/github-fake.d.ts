@@ -41,14 +41,28 @@ export interface FakeRequest {
   rateLimited?: 'rate-limit' | 'secondary-rate-limit';
 }
 export interface FakeFault {
+  /** A GraphQL operation, `contents`, `create-repo` or `branch-protection`. */
   operation: string;
   kind: 'bad-gateway' | 'rate-limit' | 'secondary-rate-limit';
   paged?: boolean;
   times?: number;
   resetSeconds?: number;
 }
+/** A repository created through the fake's REST API (github-fake-repos.js). */
+export interface FakeCreatedRepo {
+  id: number;
+  /** The body of POST /orgs/<org>/repos. */
+  request: Record<string, any>;
+  topics: string[];
+  /** Bodies of PUT /repos/<o>/<r>/branches/<branch>/protection, by branch. */
+  protection: Record<string, any>;
+  pulls: any[];
+  /** The bare git repository pushes go to. */
+  gitDir: string;
+}
 export interface GithubFake {
   url: string;
+  created: Record<string, FakeCreatedRepo>;
   token: string;
   state: FakeOrg;
   installationTokens: Set<string>;
@@ -79,3 +93,5 @@ export function catalogInfo(
   extra?: string,
 ): string;
 export function signWebhook(secret: string, body: string): string;
+/** The files of a branch of a bare repository: path -> text. */
+export function filesOf(gitDir: string, branch?: string): Record<string, string>;

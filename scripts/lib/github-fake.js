@@ -13,6 +13,7 @@
 const http = require('node:http');
 const crypto = require('node:crypto');
 const { buildSchema, graphql, parse } = require('graphql');
+const { createRepoHandlers, filesOf } = require('./github-fake-repos');
 
 const schema = buildSchema(`
   type Query {
@@ -473,6 +474,8 @@ function startGithubFake({
     });
   }
 
+  const repos = createRepoHandlers(fake, { json, takeFault, sendFault });
+
   const server = http.createServer((req, res) => {
     const chunks = [];
     req.on('data', c => chunks.push(c));
@@ -489,6 +492,16 @@ function startGithubFake({
         if (latencyMs) await new Promise(r => setTimeout(r, latencyMs));
         if (url.pathname.startsWith('/app/')) {
           entry.status = handleApp(req, res, url);
+          return;
+        }
+        if (url.pathname.startsWith('/git/')) {
+          entry.status = await repos.handleGit(
+            req,
+            res,
+            url,
+            Buffer.concat(chunks),
+            entry,
+          );
           return;
         }
         if (!authorised(req)) {
@@ -513,6 +526,11 @@ function startGithubFake({
             url.searchParams,
             req.headers.accept,
           );
+        } else if (
+          (entry.status =
+            (await repos.handleRest(req, res, url, body, entry)) ?? 0)
+        ) {
+          // a repository call (github-fake-repos.js)
         } else if (req.method === 'GET' && url.pathname === '/rate_limit') {
           entry.status = json(res, 200, {
             resources: { core: { limit: 5000, remaining: 4999 } },
@@ -538,7 +556,10 @@ function startGithubFake({
       fake.close = () =>
         new Promise(done => {
           server.closeAllConnections?.();
-          server.close(() => done());
+          server.close(() => {
+            repos.close();
+            done();
+          });
         });
       resolve(fake);
     });
@@ -623,4 +644,10 @@ function signWebhook(secret, body) {
     .digest('hex')}`;
 }
 
-module.exports = { startGithubFake, generateOrg, catalogInfo, signWebhook };
+module.exports = {
+  startGithubFake,
+  generateOrg,
+  catalogInfo,
+  signWebhook,
+  filesOf,
+};

@@ -137,6 +137,46 @@ describe('portal:publish:github', () => {
   });
 });
 
+describe('the protection check after publishing', () => {
+  const run = async (protection: object | undefined) => {
+    const readProtection = jest.fn().mockResolvedValue(protection);
+    const action = createPortalPublishGithubAction({
+      integrations,
+      settings: DEFAULT_REPOSITORY_SETTINGS,
+      publish: { id: 'publish:github', handler: jest.fn() } as any,
+      readProtection,
+    });
+    await action.handler({
+      input: { repoUrl: 'github.com?owner=acme&repo=payments' },
+      logger: mockServices.logger.mock(),
+      output: jest.fn(),
+    } as any);
+    expect(readProtection).toHaveBeenCalledWith({
+      host: 'github.com',
+      owner: 'acme',
+      repo: 'payments',
+      branch: 'main',
+    });
+  };
+
+  it('passes when main requires the configured approvals', async () => {
+    await run({
+      required_pull_request_reviews: { required_approving_review_count: 2 },
+    });
+  });
+
+  it('fails when main is unprotected or requires fewer approvals', async () => {
+    await expect(run(undefined)).rejects.toThrow(
+      'acme/payments was created and the files pushed, but its main branch is not protected as the organisation requires (no protection)',
+    );
+    await expect(
+      run({
+        required_pull_request_reviews: { required_approving_review_count: 1 },
+      }),
+    ).rejects.toThrow(/\(1 required approvals instead of 2\)/);
+  });
+});
+
 describe('explainGithubError', () => {
   it('turns a 5xx into advice, and passes other errors on', () => {
     const bad = Object.assign(new Error('Bad Gateway'), { status: 502 });

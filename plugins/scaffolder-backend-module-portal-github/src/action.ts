@@ -17,6 +17,22 @@ export interface PortalPublishGithubOptions {
   settings: RepositorySettings;
   /** Upstream's `publish:github` (createPublishGithubAction), which does the work. */
   publish: TemplateAction<any, any, any>;
+  /**
+   * Reads a branch's protection from GitHub (undefined: not protected).
+   * Upstream only logs a warning when protecting the branch fails; the
+   * portal checks afterwards and fails the task instead.
+   */
+  readProtection?: (repo: {
+    host: string;
+    owner: string;
+    repo: string;
+    branch: string;
+  }) => Promise<BranchProtection | undefined>;
+}
+
+/** The part of GitHub's branch protection the portal checks. */
+export interface BranchProtection {
+  required_pull_request_reviews?: { required_approving_review_count?: number };
 }
 
 /** Where a `repoUrl` (`github.com?owner=acme&repo=x`) points, checked. */
@@ -72,7 +88,7 @@ export function resolveGithubRepo(
 export function createPortalPublishGithubAction(
   options: PortalPublishGithubOptions,
 ) {
-  const { integrations, settings, publish } = options;
+  const { integrations, settings, publish, readProtection } = options;
   return createTemplateAction({
     id: 'portal:publish:github',
     description:
@@ -140,6 +156,26 @@ export function createPortalPublishGithubAction(
       } catch (error) {
         throw explainGithubError(error, `${owner}/${repo}`, host);
       }
+      if (readProtection) {
+        const branch = settings.defaultBranch;
+        const protection = await readProtection({ host, owner, repo, branch });
+        const reviews =
+          protection?.required_pull_request_reviews
+            ?.required_approving_review_count;
+        const wanted = settings.requiredApprovingReviewCount;
+        if (!protection || (wanted > 0 && reviews !== wanted)) {
+          throw new Error(
+            `${owner}/${repo} was created and the files pushed, but its ${branch} branch is not protected as the organisation requires (${
+              protection
+                ? `${reviews ?? 0} required approvals instead of ${wanted}`
+                : 'no protection'
+            }): GitHub refused the protection (see the warning above). Ask the platform team to protect it, or delete the repository and run the template again.`,
+          );
+        }
+        ctx.logger.info(
+          `${owner}/${repo}: ${branch} is protected (${wanted} approving reviews required)`,
+        );
+      }
     },
   });
 }
@@ -168,4 +204,30 @@ export function explainGithubError(
     );
   }
   return error instanceof Error ? error : new Error(message);
+}
+
+/** GET /repos/{owner}/{repo}/branches/{branch}/protection; undefined on 404. */
+export async function readBranchProtection(
+  apiBaseUrl: string,
+  token: string,
+  { owner, repo, branch }: { owner: string; repo: string; branch: string },
+): Promise<BranchProtection | undefined> {
+  const res = await fetch(
+    `${apiBaseUrl}/repos/${encodeURIComponent(owner)}/${encodeURIComponent(
+      repo,
+    )}/branches/${encodeURIComponent(branch)}/protection`,
+    {
+      headers: {
+        authorization: `token ${token}`,
+        accept: 'application/vnd.github+json',
+      },
+    },
+  );
+  if (res.status === 404) return undefined;
+  if (!res.ok) {
+    throw new Error(
+      `Could not read the protection of ${owner}/${repo}@${branch}: GitHub answered ${res.status}`,
+    );
+  }
+  return (await res.json()) as BranchProtection;
 }

@@ -8,9 +8,10 @@ export { scaffolderModulePortalGithub as default } from './module';
 export {
   createPortalPublishGithubAction,
   explainGithubError,
+  readBranchProtection,
   resolveGithubRepo,
 } from './action';
-export type { PortalPublishGithubOptions } from './action';
+export type { BranchProtection, PortalPublishGithubOptions } from './action';
 export {
   checkTopic,
   DEFAULT_REPOSITORY_SETTINGS,

@@ -6,9 +6,15 @@ import {
   DefaultGithubCredentialsProvider,
   ScmIntegrations,
 } from '@backstage/integration';
-import { createPublishGithubAction } from '@backstage/plugin-scaffolder-backend-module-github';
+import {
+  createPublishGithubAction,
+  getOctokitOptions,
+} from '@backstage/plugin-scaffolder-backend-module-github';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
-import { createPortalPublishGithubAction } from './action';
+import {
+  createPortalPublishGithubAction,
+  readBranchProtection,
+} from './action';
 import { readRepositorySettings } from './settings';
 
 /**
@@ -26,17 +32,32 @@ export const scaffolderModulePortalGithub = createBackendModule({
       },
       async init({ config, scaffolder }) {
         const integrations = ScmIntegrations.fromConfig(config);
+        const credentialsProvider =
+          DefaultGithubCredentialsProvider.fromIntegrations(integrations);
         const publish = createPublishGithubAction({
           integrations,
           config,
-          githubCredentialsProvider:
-            DefaultGithubCredentialsProvider.fromIntegrations(integrations),
+          githubCredentialsProvider: credentialsProvider,
         });
         scaffolder.addActions(
           createPortalPublishGithubAction({
             integrations,
             settings: readRepositorySettings(config),
             publish,
+            readProtection: async ({ host, owner, repo, branch }) => {
+              const { auth, baseUrl } = await getOctokitOptions({
+                integrations,
+                credentialsProvider,
+                host,
+                owner,
+                repo,
+              });
+              return readBranchProtection(
+                baseUrl ?? 'https://api.github.com',
+                String(auth),
+                { owner, repo, branch },
+              );
+            },
           }),
         );
       },
