@@ -94,4 +94,7 @@ export function catalogInfo(
 ): string;
 export function signWebhook(secret: string, body: string): string;
 /** The files of a branch of a bare repository: path -> text. */
-export function filesOf(gitDir: string, branch?: string): Record<string, string>;
+export function filesOf(
+  gitDir: string,
+  branch?: string,
+): Record<string, string>;
