@@ -56,34 +56,18 @@ function createRepoHandlers(fake, { json, takeFault, sendFault }) {
     if (fault) return sendFault(res, fault, entry);
     if (!isOrg(org)) return json(res, 404, { message: 'Not Found' });
     const name = String(request.name ?? '');
-    if (!/^[A-Za-z0-9._-]{1,100}$/.test(name)) {
-      return json(res, 422, {
+    // GitHub's 422 for a name it refuses.
+    const refuse = message =>
+      json(res, 422, {
         message: 'Repository creation failed.',
         errors: [
-          {
-            resource: 'Repository',
-            code: 'custom',
-            field: 'name',
-            message: 'name is invalid',
-          },
-        ],
-      });
-    }
-    if (exists(name)) {
-      return json(res, 422, {
-        message: 'Repository creation failed.',
-        errors: [
-          {
-            resource: 'Repository',
-            code: 'custom',
-            field: 'name',
-            message: 'name already exists on this account',
-          },
+          { resource: 'Repository', code: 'custom', field: 'name', message },
         ],
         documentation_url:
           'https://docs.github.com/rest/repos/repos#create-an-organization-repository',
       });
-    }
+    if (!/^[A-Za-z0-9._-]{1,100}$/.test(name)) return refuse('name is invalid');
+    if (exists(name)) return refuse('name already exists on this account');
     const gitDir = path.join(gitRoot, org, `${name}.git`);
     fs.mkdirSync(gitDir, { recursive: true });
     execFileSync('git', ['init', '--bare', '--quiet', '-b', 'main', gitDir]);
