@@ -442,10 +442,19 @@ function startGithubFake({
       owner.toLowerCase() === fake.state.org.toLowerCase() &&
       fake.state.repos.find(r => r.name === repoName);
     const ref = query.get('ref') ?? repo?.defaultBranch ?? 'main';
-    const text =
+    const created = !repo && fake.created?.[repoName];
+    let text =
       repo &&
       (ref === (repo.defaultBranch ?? 'main') || ref === 'HEAD') &&
       repo.files?.[filePath];
+    if (created) {
+      // A repository made through the API: what was pushed to it.
+      try {
+        text = filesOf(created.gitDir, ref === 'HEAD' ? 'main' : ref)[filePath];
+      } catch {
+        text = undefined; // no such branch (yet)
+      }
+    }
     if (text === undefined || text === false || text === null) {
       return json(res, 404, {
         message: 'Not Found',
