@@ -19,6 +19,12 @@ function createRepoHandlers(fake, { json, takeFault, sendFault }) {
   const gitRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'github-fake-git-'));
   fake.created = {};
   fake.gitRoot = gitRoot;
+  // Pull requests on the org's existing repositories (fake.state.repos), as
+  // octokit-plugin-create-pull-request makes them through the Git Data API:
+  // blobs, trees, commits, refs and pulls kept in memory, by repository.
+  fake.gitData = {};
+  const sha1 = text =>
+    require('node:crypto').createHash('sha1').update(text).digest('hex');
 
   const repoJson = (owner, name) => {
     const created = fake.created[name];
@@ -153,6 +159,11 @@ function createRepoHandlers(fake, { json, takeFault, sendFault }) {
       return createRepo(res, m[1], JSON.parse(text || '{}'), entry);
     }
     m = /^\/repos\/([^/]+)\/([^/]+)(\/.*)?$/.exec(p);
+    if (m && isOrg(m[1]) && !fake.created[m[2]]) {
+      const existing = fake.state.repos.find(r => r.name === m[2]);
+      if (existing)
+        return gitDataCall(req, res, url, text, existing, m[3] ?? '');
+    }
     if (!m || !fake.created[m[2]]) return undefined;
     const [, owner, name, rest = ''] = m;
     const created = fake.created[name];
@@ -179,6 +190,98 @@ function createRepoHandlers(fake, { json, takeFault, sendFault }) {
       return body
         ? json(res, 200, body)
         : json(res, 404, { message: 'Branch not protected' });
+    }
+    return undefined;
+  }
+
+  function gitDataCall(req, res, url, text, repo, rest) {
+    const data = (fake.gitData[repo.name] ??= {
+      blobs: {},
+      trees: {},
+      commits: {},
+      refs: {},
+      pulls: [],
+    });
+    const body = text ? JSON.parse(text) : {};
+    const branch = repo.defaultBranch ?? 'main';
+    const html = `${fake.htmlBaseUrl}/${fake.state.org}/${repo.name}`;
+    if (req.method === 'GET' && rest === '') {
+      return json(res, 200, {
+        name: repo.name,
+        full_name: `${fake.state.org}/${repo.name}`,
+        html_url: html,
+        default_branch: branch,
+        archived: Boolean(repo.isArchived),
+        permissions: { admin: true, push: true, pull: true },
+      });
+    }
+    if (req.method === 'GET' && rest === '/commits') {
+      return json(res, 200, [
+        {
+          sha: sha1(`commit:${repo.name}`),
+          commit: { tree: { sha: sha1(`tree:${repo.name}`) } },
+        },
+      ]);
+    }
+    if (req.method === 'POST' && rest === '/git/blobs') {
+      const content =
+        body.encoding === 'base64'
+          ? Buffer.from(body.content, 'base64').toString('utf8')
+          : body.content;
+      const sha = sha1(`blob:${content}`);
+      data.blobs[sha] = content;
+      return json(res, 201, { sha, url: `${url.href}/${sha}` });
+    }
+    if (req.method === 'POST' && rest === '/git/trees') {
+      const files = { ...(data.trees[body.base_tree]?.files ?? {}) };
+      for (const entry of body.tree ?? []) {
+        if (entry.sha === null) delete files[entry.path];
+        else files[entry.path] = entry.content ?? data.blobs[entry.sha];
+      }
+      const sha = sha1(`tree:${JSON.stringify(files)}`);
+      data.trees[sha] = { files };
+      return json(res, 201, { sha });
+    }
+    if (req.method === 'POST' && rest === '/git/commits') {
+      const sha = sha1(`commit:${body.tree}:${body.message}:${Date.now()}`);
+      data.commits[sha] = body;
+      return json(res, 201, { sha, tree: { sha: body.tree } });
+    }
+    if (req.method === 'POST' && rest === '/git/refs') {
+      const name = String(body.ref).replace(/^refs\/heads\//, '');
+      if (name in data.refs) {
+        return json(res, 422, { message: 'Reference already exists' });
+      }
+      data.refs[name] = body.sha;
+      return json(res, 201, { ref: body.ref, object: { sha: body.sha } });
+    }
+    const refPatch = /^\/git\/refs\/heads\/(.+)$/.exec(rest);
+    if (req.method === 'PATCH' && refPatch) {
+      data.refs[refPatch[1]] = body.sha;
+      return json(res, 200, { ref: `refs/heads/${refPatch[1]}` });
+    }
+    if (req.method === 'POST' && rest === '/pulls') {
+      const head = String(body.head);
+      const headSha = data.refs[head.split(':').pop()];
+      const tree = data.commits[headSha]?.tree;
+      const number = data.pulls.length + 1;
+      const pr = {
+        number,
+        html_url: `${html}/pull/${number}`,
+        url: `${fake.url}/repos/${fake.state.org}/${repo.name}/pulls/${number}`,
+        head,
+        base: body.base,
+        title: body.title,
+        body: body.body,
+        files: data.trees[tree]?.files ?? {},
+        state: 'open',
+      };
+      data.pulls.push(pr);
+      return json(res, 201, {
+        ...pr,
+        head: { ref: head.split(':').pop() },
+        base: { ref: body.base },
+      });
     }
     return undefined;
   }

@@ -60,9 +60,26 @@ export interface FakeCreatedRepo {
   /** The bare git repository pushes go to. */
   gitDir: string;
 }
+/** A pull request opened through the Git Data API on an existing repository. */
+export interface FakePullRequest {
+  number: number;
+  html_url: string;
+  head: string;
+  base: string;
+  title: string;
+  body: string;
+  /** The files of the head commit's tree that the pull request adds or changes. */
+  files: Record<string, string>;
+  state: 'open';
+}
 export interface GithubFake {
   url: string;
   created: Record<string, FakeCreatedRepo>;
+  /** Blobs, trees, commits, branches and pull requests, by repository. */
+  gitData: Record<
+    string,
+    { refs: Record<string, string>; pulls: FakePullRequest[] }
+  >;
   token: string;
   state: FakeOrg;
   installationTokens: Set<string>;

@@ -20,6 +20,7 @@ const schema = buildSchema(`
     organization(login: String!): Organization
     repositoryOwner(login: String!): Organization
     user(login: String!): User
+    repository(owner: String!, name: String!): Repository
   }
   type PageInfo { hasNextPage: Boolean!, endCursor: String }
   type Organization {
@@ -59,7 +60,14 @@ const schema = buildSchema(`
   interface GitObject { id: ID! }
   type Blob implements GitObject { id: ID!, text: String }
   type Tree implements GitObject { id: ID! }
-  type Ref { name: String! }
+  type Ref {
+    name: String!
+    associatedPullRequests(first: Int, states: [PullRequestState!]): PullRequestConnection!
+  }
+  enum PullRequestState { OPEN CLOSED MERGED }
+  type PullRequest { id: ID!, number: Int!, url: String! }
+  type PullRequestEdge { node: PullRequest! }
+  type PullRequestConnection { edges: [PullRequestEdge!]! }
   type Topic { name: String! }
   type RepositoryTopic { topic: Topic! }
   type RepositoryTopicConnection { nodes: [RepositoryTopic!]! }
@@ -72,6 +80,7 @@ const schema = buildSchema(`
     defaultBranchRef: Ref
     repositoryTopics(first: Int): RepositoryTopicConnection!
     object(expression: String!): GitObject
+    ref(qualifiedName: String!): Ref
   }
   type RepositoryConnection { nodes: [Repository!]!, pageInfo: PageInfo! }
 `);
@@ -161,6 +170,27 @@ function createResolvers(fake) {
     }),
     object: ({ expression }) =>
       gitObject({ ...r, defaultBranch: r.defaultBranch ?? 'main' }, expression),
+    // Branches made through the Git Data API (github-fake-repos.js), with
+    // their open pull requests.
+    ref: ({ qualifiedName }) => {
+      const branch = qualifiedName.replace(/^refs\/heads\//, '');
+      const refs = fake.gitData?.[r.name]?.refs ?? {};
+      if (!(branch in refs)) return null;
+      return {
+        name: branch,
+        associatedPullRequests: () => ({
+          edges: (fake.gitData[r.name].pulls ?? [])
+            .filter(pr => pr.head.endsWith(`:${branch}`))
+            .map(pr => ({
+              node: {
+                id: `PR_${pr.number}`,
+                number: pr.number,
+                url: pr.html_url,
+              },
+            })),
+        }),
+      };
+    },
   });
   const orgNode = () => ({
     login: state.org,
@@ -193,6 +223,10 @@ function createResolvers(fake) {
     user: ({ login }) => {
       const u = state.users.find(x => x.login === login);
       return u ? userNode(u) : null;
+    },
+    repository: ({ owner, name }) => {
+      const r = isOrg(owner) && state.repos.find(x => x.name === name);
+      return r ? repoNode(r) : null;
     },
   };
 }

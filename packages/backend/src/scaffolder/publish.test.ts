@@ -2,7 +2,8 @@
  * portal:publish:github for real (not a dry run): upstream's publish:github
  * through Octokit and isomorphic-git against the local GitHub fake, which
  * records the REST calls and keeps what was pushed in a bare repository
- * (scripts/lib/github-fake-repos.js, git's own http-backend).
+ * (scripts/lib/github-fake-repos.js, git's own http-backend). The import
+ * template's pull request is run in templates.test.ts.
  */
 import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
@@ -54,7 +55,7 @@ describe('portal:publish:github against the GitHub fake', () => {
   });
   afterEach(() => fs.rmSync(workspace, { recursive: true, force: true }));
 
-  function action() {
+  function github() {
     const config = new ConfigReader({
       integrations: {
         github: [
@@ -62,7 +63,11 @@ describe('portal:publish:github against the GitHub fake', () => {
         ],
       },
     });
-    const integrations = ScmIntegrations.fromConfig(config);
+    return { config, integrations: ScmIntegrations.fromConfig(config) };
+  }
+
+  function action() {
+    const { config, integrations } = github();
     return createPortalPublishGithubAction({
       integrations,
       settings: DEFAULT_REPOSITORY_SETTINGS,

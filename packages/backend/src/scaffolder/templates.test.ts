@@ -26,6 +26,11 @@ import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import { parse as parseYaml } from 'yaml';
+// eslint-disable-next-line @backstage/no-relative-monorepo-imports
+import {
+  GithubFake,
+  startGithubFake,
+} from '../../../../scripts/lib/github-fake';
 
 jest.setTimeout(120_000);
 
@@ -78,22 +83,53 @@ interface DryRunResult {
   };
 }
 
-describe('scaffolder templates (dry run)', () => {
+/** A template as the catalog holds it: with the location it was read from. */
+function templateEntity(name: string): Entity {
+  const file = path.join(templatesDir, name, 'template.yaml');
+  const entity = parseYaml(fs.readFileSync(file, 'utf8')) as Entity;
+  entity.metadata.namespace = 'default';
+  entity.metadata.annotations = {
+    'backstage.io/managed-by-location': `file:${file}`,
+    'backstage.io/managed-by-origin-location': `file:${file}`,
+  };
+  return entity;
+}
+
+describe('scaffolder templates', () => {
   let backend: Awaited<ReturnType<typeof startTestBackend>>;
+  let fake: GithubFake;
 
   beforeAll(async () => {
+    fake = await startGithubFake({
+      state: {
+        org: 'acme',
+        users: [],
+        teams: [],
+        repos: [
+          { name: 'legacy-billing', files: { 'README.md': '# legacy\n' } },
+        ],
+      },
+    });
     backend = await startTestBackend({
       features: [
         mockServices.rootConfig.factory({
           data: {
             backend: { baseUrl: 'http://localhost:7007' },
             integrations: {
-              github: [{ host: 'github.com', token: 'not-used-in-a-dry-run' }],
+              // The fake is used by the one real run below; dry runs call nothing.
+              github: [
+                { host: 'github.com', apiBaseUrl: fake.url, token: fake.token },
+              ],
             },
           },
         }),
         catalogServiceMock.factory({
-          entities: [group('payments-team'), group('web-team'), system],
+          entities: [
+            group('payments-team'),
+            group('web-team'),
+            system,
+            templateEntity('import-repository'),
+          ],
         }),
         scaffolderPlugin,
         githubScaffolderModule,
@@ -104,6 +140,7 @@ describe('scaffolder templates (dry run)', () => {
 
   afterAll(async () => {
     await backend?.stop();
+    await fake?.close();
   });
 
   const templateNames = fs
@@ -318,5 +355,47 @@ describe('scaffolder templates (dry run)', () => {
     });
     expect(result.status).toBe(400);
     expect(JSON.stringify(result.body)).toMatch(/pattern|name/);
+  });
+
+  it('import-repository, run for real, opens a pull request carrying the generated catalog-info.yaml', async () => {
+    const values = {
+      repoUrl: 'github.com?owner=acme&repo=legacy-billing',
+      name: 'legacy-billing',
+      description: 'The old billing system',
+      owner: 'group:default/web-team',
+      type: 'service',
+      lifecycle: 'production',
+    };
+    const created = await request(backend.server)
+      .post('/api/scaffolder/v2/tasks')
+      .set('Authorization', mockCredentials.user.header())
+      .send({ templateRef: 'template:default/import-repository', values });
+    expect(created.status).toBe(201);
+    let task: any;
+    for (let i = 0; i < 120; i++) {
+      task = (
+        await request(backend.server)
+          .get(`/api/scaffolder/v2/tasks/${created.body.id}`)
+          .set('Authorization', mockCredentials.user.header())
+      ).body;
+      if (['completed', 'failed', 'cancelled'].includes(task.status)) break;
+      await new Promise(r => setTimeout(r, 250));
+    }
+    expect(task.status).toBe('completed');
+
+    // The same file the dry run renders, now in the pull request.
+    const dry = await dryRun('import-repository', values);
+    const [pr] = fake.gitData['legacy-billing'].pulls;
+    expect(pr).toMatchObject({
+      head: 'acme:backstage/catalog-info',
+      base: 'main',
+      title: 'Add catalog-info.yaml for the developer portal',
+    });
+    expect(pr.body).toContain('`legacy-billing`');
+    expect(pr.files).toEqual({
+      'catalog-info.yaml': files(dry)['catalog-info.yaml'],
+    });
+    const entity = await expectValidComponent(pr.files['catalog-info.yaml']);
+    expect(entity.metadata.description).toBe('The old billing system');
   });
 });
