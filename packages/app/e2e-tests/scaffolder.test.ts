@@ -91,9 +91,17 @@ test.describe('Create → Service on Cloud Run', () => {
 
     await openInCatalog.click();
     await expect(page).toHaveURL(/\/catalog\/default\/component\/checkout-api/);
+    // The catalog processes the new location in the background: a click
+    // right after the run can come before it (the page says "Entity not
+    // found" until a reload).
+    await expect(async () => {
+      await page.reload();
+      await expect(page.getByText('Takes the money').first()).toBeVisible({
+        timeout: 3_000,
+      });
+    }).toPass({ timeout: 60_000 });
     await expect(
       page.getByRole('heading', { name: 'checkout-api' }).first(),
     ).toBeVisible();
-    await expect(page.getByText('Takes the money').first()).toBeVisible();
   });
 });
