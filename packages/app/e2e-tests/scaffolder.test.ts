@@ -84,6 +84,7 @@ test.describe('Create → Service on Cloud Run', () => {
     // What GitHub was asked for.
     const created = fake.created['checkout-api'];
     expect(created.request).toMatchObject({ has_wiki: false });
+    expect(created.topics).toEqual(['service', 'cloud-run']); // the form's default
     expect(
       created.protection.main.required_pull_request_reviews
         .required_approving_review_count,

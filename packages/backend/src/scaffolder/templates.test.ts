@@ -203,6 +203,7 @@ describe('scaffolder templates', () => {
         system: 'system:default/payments',
         repoUrl: `github.com?owner=acme&repo=${component}`,
         visibility: 'internal',
+        topics: ['payments', type],
       });
       expect(result.status).toBe(200);
       const out = files(result);
@@ -242,6 +243,7 @@ describe('scaffolder templates', () => {
         /Would create \S+ with (\{.*\})/.exec(log)![1],
       );
       expect(settings).toMatchObject({
+        topics: ['payments', type],
         repoVisibility: 'internal',
         defaultBranch: 'main',
         requiredApprovingReviewCount: 2,
