@@ -17,12 +17,13 @@ const GIT_HTTP_BACKEND = '/usr/lib/git-core/git-http-backend';
 
 function createRepoHandlers(fake, { json, takeFault, sendFault }) {
   const gitRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'github-fake-git-'));
-  fake.created = {};
+  // Keyed by names from requests: no prototype to write through.
+  fake.created = Object.create(null);
   fake.gitRoot = gitRoot;
   // Pull requests on the org's existing repositories (fake.state.repos), as
   // octokit-plugin-create-pull-request makes them through the Git Data API:
   // blobs, trees, commits, refs and pulls kept in memory, by repository.
-  fake.gitData = {};
+  fake.gitData = Object.create(null);
   const sha1 = text =>
     require('node:crypto').createHash('sha1').update(text).digest('hex');
 
@@ -164,7 +165,7 @@ function createRepoHandlers(fake, { json, takeFault, sendFault }) {
       if (existing)
         return gitDataCall(req, res, url, text, existing, m[3] ?? '');
     }
-    if (!m || !fake.created[m[2]]) return undefined;
+    if (!m || !fake.created[m[2]] || !isOrg(m[1])) return undefined;
     const [, owner, name, rest = ''] = m;
     const created = fake.created[name];
     if (req.method === 'GET' && rest === '') {
@@ -295,6 +296,9 @@ function createRepoHandlers(fake, { json, takeFault, sendFault }) {
 
 /** The files of `branch` in a bare repository: { path: text }. */
 function filesOf(gitDir, branch = 'main') {
+  if (!/^[A-Za-z0-9._/][A-Za-z0-9._/-]*$/.test(branch)) {
+    throw new Error(`not a branch name: ${branch}`);
+  }
   const names = execFileSync(
     'git',
     ['-C', gitDir, 'ls-tree', '-r', '--name-only', branch],

@@ -185,5 +185,20 @@ describe('explainGithubError', () => {
     );
     const other = new Error('Resource not accessible by integration');
     expect(explainGithubError(other, 'acme/x', 'github.com')).toBe(other);
+    // A name that looks like a status code is not a GitHub outage.
+    const named = new Error(
+      'Failed to create the Organization repository acme/api-500, Resource not accessible by integration',
+    );
+    expect(explainGithubError(named, 'acme/api-500', 'github.com')).toBe(named);
+  });
+
+  it('explains a push refused because an earlier run already pushed', () => {
+    expect(
+      explainGithubError(
+        new Error('Push rejected because it was not a simple fast-forward.'),
+        'acme/x',
+        'github.com',
+      ).message,
+    ).toMatch(/^acme\/x already has commits from an earlier run of this task/);
   });
 });

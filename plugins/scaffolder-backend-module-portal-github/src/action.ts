@@ -158,7 +158,16 @@ export function createPortalPublishGithubAction(
       }
       if (readProtection) {
         const branch = settings.defaultBranch;
-        const protection = await readProtection({ host, owner, repo, branch });
+        let protection: BranchProtection | undefined;
+        try {
+          protection = await readProtection({ host, owner, repo, branch });
+        } catch (error) {
+          throw new Error(
+            `${owner}/${repo} was created and the files pushed, but its protection could not be checked: ${
+              (error as Error).message
+            }`,
+          );
+        }
         const reviews =
           protection?.required_pull_request_reviews
             ?.required_approving_review_count;
@@ -188,6 +197,16 @@ export function explainGithubError(
 ): Error {
   const message = String((error as Error)?.message ?? error);
   const status = (error as { status?: number })?.status;
+  // The repository's name is in upstream's messages; it must not look like
+  // a status code ("api-500").
+  const withoutName = message.split(fullName).join('');
+  if (
+    /not a simple fast-forward|PushRejected|failed to update ref/i.test(message)
+  ) {
+    return new Error(
+      `${fullName} already has commits from an earlier run of this task (the repository was created then; nothing new was created). Look at it on ${host}; delete it to start over`,
+    );
+  }
   if (/name already exists/i.test(message)) {
     return new ConflictError(
       `A repository named ${fullName} already exists on ${host}; choose another name (nothing was changed in it)`,
@@ -196,7 +215,7 @@ export function explainGithubError(
   if (
     (typeof status === 'number' && status >= 500) ||
     /\b5\d\d\b|Bad Gateway|Service Unavailable|ECONNRESET|ETIMEDOUT|fetch failed/i.test(
-      message,
+      withoutName,
     )
   ) {
     return new Error(
@@ -224,6 +243,11 @@ export async function readBranchProtection(
     },
   );
   if (res.status === 404) return undefined;
+  if (res.status === 403) {
+    throw new Error(
+      `GitHub refused to show the protection of ${owner}/${repo}@${branch} (403): the organisation's plan may not offer branch protection for this repository's visibility (private repositories need GitHub Team or Enterprise), or the credentials lack Administration: read`,
+    );
+  }
   if (!res.ok) {
     throw new Error(
       `Could not read the protection of ${owner}/${repo}@${branch}: GitHub answered ${res.status}`,

@@ -38,6 +38,9 @@ export const scaffolderModulePortalGithub = createBackendModule({
           integrations,
           config,
           githubCredentialsProvider: credentialsProvider,
+          requireScmUserCredentials:
+            config.getOptionalBoolean('scaffolder.requireScmUserCredentials') ??
+            false,
         });
         scaffolder.addActions(
           createPortalPublishGithubAction({

@@ -221,7 +221,9 @@ describe('portal:publish:github against the GitHub fake', () => {
 
     // A retry of the task (same checkpoints) does not create a second
     // repository: the creation is remembered, and the task fails again,
-    // readably.
+    // readably. (Here the retry reuses the workspace's git history; a retry
+    // from a fresh workspace, whose push GitHub refuses, is explained by
+    // explainGithubError, see its unit test.)
     const beforeRetry = fake.requests.length;
     const retry = context(
       { repoUrl: 'github.com?owner=acme&repo=unprotected' },

@@ -227,8 +227,10 @@ describe('scaffolder templates', () => {
       for (const [file, text] of Object.entries(out)) {
         expect([file, /\$\{\{|\{%/.test(text)]).toEqual([file, false]);
       }
-      // Services and websites deploy to Cloud Run; a library only tests.
+      // Services and websites deploy to Cloud Run (and check pull requests
+      // with cloudbuild.ci.yaml); a library only tests.
       const deploys = type !== 'library';
+      expect(out['cloudbuild.ci.yaml'] !== undefined).toBe(deploys);
       expect(/^FROM node:24-slim$/m.test(out.Dockerfile ?? '')).toBe(deploys);
       expect(
         out['cloudbuild.yaml'].includes(`- deploy\n      - ${component}`),
@@ -356,7 +358,12 @@ describe('scaffolder templates', () => {
       repoUrl: 'github.com?owner=acme&repo=x',
     });
     expect(result.status).toBe(400);
-    expect(JSON.stringify(result.body)).toMatch(/pattern|name/);
+    expect((result.body as any).errors).toEqual([
+      expect.objectContaining({
+        path: ['name'],
+        message: expect.stringMatching(/^does not match pattern/),
+      }),
+    ]);
   });
 
   it('import-repository, run for real, opens a pull request carrying the generated catalog-info.yaml', async () => {

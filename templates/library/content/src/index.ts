@@ -1,4 +1,4 @@
-/** ${{ values.description or values.name }} */
+/** ${{ (values.description or values.name) | replace('*/', '* /') }} */
 
 /** Says hello; replace with the library's first real function. */
 export function greet(name: string): string {
