@@ -128,9 +128,26 @@ test.describe('GitHub on two instances sharing one database', () => {
   });
 
   test('teams, members and repositories are in the catalog', async () => {
-    const groups = await entities(
-      a.base,
-      'kind=group,metadata.annotations.github.com/team-slug',
+    // Teams and members come from the org sync, which may finish after the
+    // repositories the set-up waited for.
+    const groups = await portal.waitFor(
+      'the GitHub teams',
+      async () => {
+        const items = await entities(
+          a.base,
+          'kind=group,metadata.annotations.github.com/team-slug',
+        );
+        return items.length === 2 ? items : undefined;
+      },
+      60_000,
+    );
+    await portal.waitFor(
+      'the GitHub members with their teams',
+      async () =>
+        (await entities(a.base, 'kind=user,relations.memberOf')).length === 4
+          ? true
+          : undefined,
+      60_000,
     );
     expect(groups.map(g => g.metadata.name).sort()).toEqual([
       'team-1',
