@@ -8,6 +8,7 @@
 // `{ request, topics, protection: { <branch>: body }, pulls: [...] }`, and
 // the bare repository's path in `.gitDir` (read it with `git -C <dir> ...`).
 'use strict';
+const crypto = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -24,8 +25,7 @@ function createRepoHandlers(fake, { json, takeFault, sendFault }) {
   // octokit-plugin-create-pull-request makes them through the Git Data API:
   // blobs, trees, commits, refs and pulls kept in memory, by repository.
   fake.gitData = Object.create(null);
-  const sha1 = text =>
-    require('node:crypto').createHash('sha1').update(text).digest('hex');
+  const sha1 = text => crypto.createHash('sha1').update(text).digest('hex');
 
   const repoJson = (owner, name) => {
     const created = fake.created[name];

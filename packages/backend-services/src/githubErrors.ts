@@ -93,19 +93,17 @@ export function describeGithubFailure(
   const reset = Number(headers['x-ratelimit-reset']);
   const exhausted = String(headers['x-ratelimit-remaining']) === '0';
   const retryAfter = Number(headers['retry-after']);
-  const limitStatus = status === 403 || status === 429;
-  const failure: GithubFailure = { organisation, step, status };
-  if (status === undefined) delete failure.status;
-  if (
-    (limitStatus || graphqlLimited) &&
-    (Number.isFinite(retryAfter) && retryAfter > 0
-      ? true
-      : /secondary rate limit/i.test(String(e.message)))
-  ) {
-    failure.retryAfter =
-      Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : 60;
+  const hasRetryAfter = Number.isFinite(retryAfter) && retryAfter > 0;
+  const limited = status === 403 || status === 429 || graphqlLimited;
+  const failure: GithubFailure = {
+    organisation,
+    step,
+    ...(status !== undefined ? { status } : {}),
+  };
+  if (limited && (hasRetryAfter || /secondary rate limit/i.test(e.message))) {
+    failure.retryAfter = hasRetryAfter ? retryAfter : 60;
   } else if (
-    (limitStatus || graphqlLimited) &&
+    limited &&
     (exhausted || graphqlLimited) &&
     Number.isFinite(reset)
   ) {
@@ -206,7 +204,7 @@ export async function recordGithubFailures<T>(
 export function withGithubFailureContext(
   inner: LoggerService,
   tasks: GithubTaskContext = new Map(),
-  fields: Record<string, unknown> = {},
+  taskId?: string,
 ): LoggerService {
   const enrich =
     (level: 'error' | 'warn' | 'info' | 'debug') =>
@@ -217,10 +215,7 @@ export function withGithubFailureContext(
         inner[level](message, meta);
         return;
       }
-      const task =
-        typeof fields.taskId === 'string'
-          ? tasks.get(fields.taskId)
-          : undefined;
+      const task = taskId ? tasks.get(taskId) : undefined;
       const failure: GithubFailure = {
         ...described,
         organisation: described.organisation ?? task?.organisation,
@@ -243,11 +238,13 @@ export function withGithubFailureContext(
     warn: enrich('warn'),
     info: enrich('info'),
     debug: enrich('debug'),
+    // Only the task id is needed later (upstream's providers set it).
     child: more =>
-      withGithubFailureContext(inner.child(more), tasks, {
-        ...fields,
-        ...more,
-      }),
+      withGithubFailureContext(
+        inner.child(more),
+        tasks,
+        typeof more.taskId === 'string' ? more.taskId : taskId,
+      ),
   };
 }
 
