@@ -1,0 +1,48 @@
+import {
+  coreServices,
+  createBackendModule,
+} from '@backstage/backend-plugin-api';
+import { catalogProcessingExtensionPoint } from '@backstage/plugin-catalog-node';
+import { gcsSpecBucket } from './bucket';
+import { CONFIG_ROOT, readGcsApiDocsConfigs } from './config';
+import { GcsApiDocsProvider } from './provider';
+import { ApiDocsRelationsProcessor } from './relations';
+
+/**
+ * Catalog module: API specs in Cloud Storage (OpenAPI, AsyncAPI, GraphQL)
+ * become API entities, one provider per `catalog.providers.gcsApiDocs`
+ * instance, scanned on its schedule; the processor links them to the
+ * components that provide or consume them.
+ */
+export const catalogModulePortalApiDocs = createBackendModule({
+  pluginId: 'catalog',
+  moduleId: 'portal-api-docs',
+  register(env) {
+    env.registerInit({
+      deps: {
+        config: coreServices.rootConfig,
+        logger: coreServices.logger,
+        scheduler: coreServices.scheduler,
+        catalog: catalogProcessingExtensionPoint,
+      },
+      async init({ config, logger, scheduler, catalog }) {
+        catalog.addProcessor(new ApiDocsRelationsProcessor());
+        const { instances, off } = readGcsApiDocsConfigs(config);
+        for (const id of off) {
+          logger.info(
+            `API docs from Cloud Storage: ${CONFIG_ROOT} ${id} has no bucket (API_DOCS_BUCKET unset), so it is off`,
+          );
+        }
+        for (const instance of instances) {
+          const provider = new GcsApiDocsProvider(
+            instance,
+            gcsSpecBucket(instance),
+            logger.child({ provider: `gcs-api-docs:${instance.id}` }),
+          );
+          catalog.addEntityProvider(provider);
+          await provider.schedule(scheduler);
+        }
+      },
+    });
+  },
+});
