@@ -12,6 +12,12 @@
 # GitHub org data and repository discovery (docs/github.md):
 #   GITHUB_ORG=… GITHUB_TOKEN=… ./scripts/start.sh
 #   PORTAL_GITHUB=fake ./scripts/start.sh    # local GitHub fake (org acme, sample teams and repos)
+#
+# API specs from Cloud Storage (docs/api-docs.md): without API_DOCS_BUCKET a
+# local Cloud Storage server serves examples/api-specs as bucket
+# portal-api-docs (prefix apis/); with it, the real bucket (gcloud auth
+# application-default login first):
+#   API_DOCS_BUCKET=acme-api-docs API_DOCS_PREFIX=apis/ ./scripts/start.sh
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/toolchain.sh
@@ -31,6 +37,14 @@ if [ "${PORTAL_GITHUB:-}" = fake ]; then
   trap 'kill "${standin:-}" "$github_fake" 2>/dev/null || true' EXIT
   export GITHUB_ORG=acme GITHUB_TOKEN=fake-github-token \
     GITHUB_API_URL=http://127.0.0.1:7010
+fi
+if [ -z "${API_DOCS_BUCKET:-}" ]; then
+  node scripts/gcs-fake.js --port 7011 --bucket portal-api-docs --prefix apis/ \
+    --seed examples/api-specs &
+  gcs_fake=$!
+  trap 'kill "${standin:-}" "${github_fake:-}" "$gcs_fake" 2>/dev/null || true' EXIT
+  export API_DOCS_BUCKET=portal-api-docs API_DOCS_PREFIX=apis/ \
+    STORAGE_EMULATOR_HOST=http://127.0.0.1:7011
 fi
 if [ -n "${OKTA_CLIENT_ID:-}" ]; then
   export AUTH_SESSION_SECRET="${AUTH_SESSION_SECRET:-local-development-session-secret-0123456789}"

@@ -148,6 +148,27 @@ export const deploymentContract: ReadonlyArray<ContractVariable> = [
     validate: value =>
       /^https?:\/\/[^\s/]+/.test(value) ? undefined : 'must be a URL',
   },
+  {
+    name: 'API_DOCS_BUCKET',
+    required: false,
+    description:
+      'Cloud Storage bucket whose OpenAPI, AsyncAPI and GraphQL specs become API entities; unset means off',
+    validate: value =>
+      /^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/.test(value) &&
+      !value.includes('..')
+        ? undefined
+        : 'must be a bucket name (lower-case letters, digits, -, _ and .; no gs:// and no path)',
+  },
+  {
+    name: 'API_DOCS_PREFIX',
+    required: false,
+    description:
+      'only objects under this prefix of API_DOCS_BUCKET, e.g. apis/ (default: the whole bucket)',
+    validate: value =>
+      value.startsWith('/')
+        ? 'must not start with / (object names have no leading slash), e.g. apis/'
+        : undefined,
+  },
 ];
 
 /**

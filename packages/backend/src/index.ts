@@ -55,6 +55,12 @@ backend.add(
 );
 backend.add(import('@backstage/plugin-catalog-backend-module-github'));
 
+// API specs in Cloud Storage (API_DOCS_BUCKET) as API entities, linked to the
+// components that provide or consume them (docs/api-docs.md).
+backend.add(
+  import('@internal/backstage-plugin-catalog-backend-module-portal-api-docs'),
+);
+
 // Permissions: the portal's own policy (Okta groups, owners, admins).
 backend.add(import('@backstage/plugin-permission-backend'));
 backend.add(

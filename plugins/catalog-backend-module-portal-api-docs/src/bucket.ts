@@ -30,40 +30,69 @@ export function gcsSpecBucket(
     'bucket' | 'apiEndpoint' | 'authenticate' | 'retries'
   >,
 ): SpecBucket {
-  const storage = new Storage({
-    ...(config.apiEndpoint ? { apiEndpoint: config.apiEndpoint } : {}),
-    useAuthWithCustomEndpoint: config.authenticate,
-    retryOptions: {
-      autoRetry: config.retries > 0,
-      maxRetries: config.retries,
-      totalTimeout: 120,
-      maxRetryDelay: 16,
-    },
-  });
-  const bucket = storage.bucket(config.bucket);
+  const client = (autoRetry: boolean) =>
+    new Storage({
+      ...(config.apiEndpoint ? { apiEndpoint: config.apiEndpoint } : {}),
+      useAuthWithCustomEndpoint: config.authenticate,
+      retryOptions: {
+        autoRetry: autoRetry && config.retries > 0,
+        maxRetries: config.retries,
+        totalTimeout: 120,
+        maxRetryDelay: 16,
+      },
+    });
+  const lister = client(true).bucket(config.bucket);
+  // The client's own retry of a download crashes Node 24 (an unhandled
+  // ERR_STREAM_UNABLE_TO_PIPE in teeny-request), so downloads are retried here.
+  const reader = client(false).bucket(config.bucket);
   return {
     bucket: config.bucket,
     async list(prefix) {
-      const [files] = await bucket.getFiles({
+      // No maxResults: the client takes it as a total and stops paging.
+      // With `fields` the client returns the raw items (no File objects).
+      const [items] = (await lister.getFiles({
         prefix: prefix || undefined,
         autoPaginate: true,
-        maxResults: 1000,
         fields:
           'items(name,generation,metageneration,size,metadata),nextPageToken',
-      });
-      return files.map(file => ({
-        name: file.name,
-        generation: String(file.metadata.generation),
-        metageneration: String(file.metadata.metageneration ?? '1'),
-        size: Number(file.metadata.size ?? 0),
-        metadata: stringMap(file.metadata.metadata),
+      })) as unknown as [RawItem[]];
+      return items.map(item => ({
+        name: item.name,
+        generation: String(item.generation),
+        metageneration: String(item.metageneration ?? '1'),
+        size: Number(item.size ?? 0),
+        metadata: stringMap(item.metadata),
       }));
     },
     async read(name, generation) {
-      const [content] = await bucket.file(name, { generation }).download();
-      return content;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const [content] = await reader.file(name, { generation }).download();
+          return content;
+        } catch (error) {
+          if (attempt >= config.retries || !isRetryable(error)) throw error;
+          await new Promise(r => setTimeout(r, 250 * 2 ** attempt));
+        }
+      }
     },
   };
+}
+
+/** An item of a listing restricted by `fields`. */
+interface RawItem {
+  name: string;
+  generation: string | number;
+  metageneration?: string | number;
+  size?: string | number;
+  metadata?: unknown;
+}
+
+/** Timeouts, throttling, server errors and network failures. */
+function isRetryable(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  if (typeof code === 'number')
+    return code === 408 || code === 429 || code >= 500;
+  return typeof code === 'string'; // ECONNRESET, ETIMEDOUT, ...
 }
 
 function stringMap(value: unknown): Record<string, string> | undefined {
@@ -79,5 +108,14 @@ function stringMap(value: unknown): Record<string, string> | undefined {
 export function describeStorageError(error: unknown): string {
   const e = error as { code?: unknown; message?: string };
   const code = typeof e?.code === 'number' ? `${e.code} ` : '';
-  return `${code}${e?.message ?? String(error)}`.split('\n')[0];
+  let message = e?.message ?? String(error);
+  // A failed download carries Google's raw JSON error body as its message.
+  if (message.trimStart().startsWith('{')) {
+    try {
+      message = JSON.parse(message).error?.message ?? message;
+    } catch {
+      // not JSON after all
+    }
+  }
+  return `${code}${message}`.split('\n')[0];
 }

@@ -465,7 +465,7 @@ function nonEmpty(value: string | undefined) {
 }
 
 function firstLine(message: string) {
-  return message.split('\n')[0];
+  return message.split('\n')[0].replace(/:$/, '');
 }
 
 function isRecord(value: unknown): value is Record<string, any> {

@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+// Runs the local Google Cloud Storage fake (scripts/lib/gcs-fake.js) with one
+// bucket seeded from a directory, for local development of the API-spec
+// catalog provider and for trying things by hand:
+//
+//   node scripts/gcs-fake.js [--port 7011] [--bucket portal-api-docs]
+//                            [--seed examples/api-specs] [--prefix apis/]
+//                            [--token-lifetime <seconds>]
+//
+// Each file under --seed is an object named --prefix + its relative path; a
+// `.gcs-metadata.json` there ({"<relative path>": {"key": "value"}}) holds
+// custom metadata. --token-lifetime turns on auth mode (the fake is also the
+// GCE metadata server; set GCE_METADATA_HOST=127.0.0.1:<port>).
+//
+// Once listening it prints one line of JSON to stdout:
+//   {"ready":true,"url":"http://127.0.0.1:7011","bucket":"...","objects":3}
+// Point the client at it with `new Storage({ apiEndpoint: url })` or
+// STORAGE_EMULATOR_HOST=<url>. SIGTERM/SIGINT stop it.
+'use strict';
+const { seedFromDir, startGcsFake } = require('./lib/gcs-fake');
+
+function option(name, fallback) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : fallback;
+}
+
+async function main() {
+  const bucket = option('bucket', 'portal-api-docs');
+  const seed = option('seed');
+  const objects = seed
+    ? seedFromDir(seed, { prefix: option('prefix', '') })
+    : {};
+  const lifetime = option('token-lifetime');
+  const fake = await startGcsFake({
+    port: Number(option('port', 0)),
+    buckets: { [bucket]: objects },
+    auth: lifetime ? { tokenLifetimeSeconds: Number(lifetime) } : undefined,
+  });
+  process.stdout.write(
+    `${JSON.stringify({
+      ready: true,
+      url: fake.url,
+      bucket,
+      objects: Object.keys(objects).length,
+    })}\n`,
+  );
+  const stop = () => fake.stop().then(() => process.exit(0));
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+main().catch(error => {
+  console.error(error);
+  process.exit(1);
+});

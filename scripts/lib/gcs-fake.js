@@ -1,0 +1,399 @@
+// A local Google Cloud Storage for tests, the benchmark and local development
+// of the API-spec catalog provider: an HTTP server answering the JSON API
+// calls @google-cloud/storage makes to list a bucket and read, download and
+// delete objects, with GCS's resource shapes, generations, hashes (the
+// client's crc32c download validation runs against them) and error bodies.
+// Point the client at it with `new Storage({ apiEndpoint: fake.url })` or
+// STORAGE_EMULATOR_HOST=<url>; both URL shapes (with and without
+// /storage/v1) are served.
+//
+// With `auth` set it is also the GCE metadata server Application Default
+// Credentials fall back to (GCE_METADATA_HOST=127.0.0.1:<port>), issuing
+// short-lived tokens, and storage calls need a valid unexpired one.
+//
+// Test control: `put`/`setMetadata`/`remove` change objects, `fault` makes
+// chosen calls fail, `counts`, `requests` and `tokensIssued` record calls.
+'use strict';
+const http = require('node:http');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const path = require('node:path');
+const { CRC32C } = require('@google-cloud/storage');
+
+const CONTENT_TYPES = {
+  '.json': 'application/json',
+  '.yaml': 'application/yaml',
+  '.yml': 'application/yaml',
+  '.graphql': 'application/graphql',
+  '.xml': 'application/xml',
+  '.txt': 'text/plain',
+  '.md': 'text/markdown',
+  '.html': 'text/html',
+};
+const REASONS = {
+  400: 'invalid',
+  401: 'authError',
+  403: 'forbidden',
+  404: 'notFound',
+  412: 'conditionNotMet',
+  429: 'rateLimitExceeded',
+};
+const PROJECT = { id: 'fake-project', number: '123456789012' };
+const SA_EMAIL = `fake-sa@${PROJECT.id}.iam.gserviceaccount.com`;
+// `/storage/v1/...` (apiEndpoint), `/...` (STORAGE_EMULATOR_HOST) and
+// `/download/storage/v1/...` (mediaLink): bucket, `/o`, object name.
+const STORAGE_PATH =
+  /^(?:\/download)?(?:\/storage\/v1)?\/b\/([^/]+)(\/o(?:\/(.+))?)?\/?$/;
+
+/** GCS's etag: base64 of a protobuf with the generation and metageneration. */
+function etagOf(generation, metageneration) {
+  const varint = n => {
+    const out = [];
+    for (let v = BigInt(n); ; ) {
+      const byte = Number(v & 0x7fn);
+      v >>= 7n;
+      out.push(v ? byte | 0x80 : byte);
+      if (!v) return out;
+    }
+  };
+  const bytes = [0x08, ...varint(generation), 0x10, ...varint(metageneration)];
+  return Buffer.from(bytes).toString('base64');
+}
+
+function crc32cOf(data) {
+  const crc = new CRC32C();
+  crc.update(data);
+  return crc.toString();
+}
+
+function sendJson(res, status, body, headers = {}) {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=UTF-8',
+    'content-length': Buffer.byteLength(text),
+    ...headers,
+  });
+  res.end(text);
+}
+
+/** An error in Google's JSON API shape. */
+function sendError(res, status, message, reason, headers) {
+  const errors = [{ message, domain: 'global', reason }];
+  sendJson(res, status, { error: { code: status, message, errors } }, headers);
+}
+
+function startGcsFake({ port = 0, buckets = {}, auth, pageSize = 1000 } = {}) {
+  const store = new Map(); // bucket -> Map(name -> object)
+  const faults = [];
+  const tokens = new Map(); // access token -> expiry (ms)
+  let lastGeneration = 0;
+  const fake = {
+    url: '',
+    port: 0,
+    counts: { list: 0, media: 0, get: 0, token: 0 },
+    requests: [],
+    tokensIssued: [],
+  };
+
+  function resource(o) {
+    const object = `b/${o.bucket}/o/${encodeURIComponent(o.name)}`;
+    return {
+      kind: 'storage#object',
+      id: `${o.bucket}/${o.name}/${o.generation}`,
+      selfLink: `${fake.url}/storage/v1/${object}`,
+      mediaLink: `${fake.url}/download/storage/v1/${object}?generation=${o.generation}&alt=media`,
+      name: o.name,
+      bucket: o.bucket,
+      generation: String(o.generation),
+      metageneration: String(o.metageneration),
+      contentType: o.contentType,
+      storageClass: 'STANDARD',
+      size: String(o.data.length),
+      md5Hash: o.md5Hash,
+      crc32c: o.crc32c,
+      etag: etagOf(o.generation, o.metageneration),
+      timeCreated: o.timeCreated,
+      updated: o.updated,
+      timeStorageClassUpdated: o.timeCreated,
+      ...(o.metadata && { metadata: { ...o.metadata } }),
+    };
+  }
+
+  fake.put = (bucket, name, content, { metadata, contentType } = {}) => {
+    if (!store.has(bucket)) store.set(bucket, new Map());
+    const data = Buffer.from(content);
+    const now = new Date().toISOString();
+    lastGeneration = Math.max(Date.now() * 1000, lastGeneration + 1);
+    const object = {
+      bucket,
+      name,
+      data,
+      contentType:
+        contentType ??
+        CONTENT_TYPES[path.extname(name).toLowerCase()] ??
+        'application/octet-stream',
+      metadata:
+        metadata && Object.keys(metadata).length ? { ...metadata } : undefined,
+      generation: lastGeneration,
+      metageneration: 1,
+      timeCreated: now,
+      updated: now,
+      md5Hash: crypto.createHash('md5').update(data).digest('base64'),
+      crc32c: crc32cOf(data),
+    };
+    store.get(bucket).set(name, object);
+    return resource(object);
+  };
+  fake.setMetadata = (bucket, name, metadata) => {
+    const object = store.get(bucket)?.get(name);
+    if (!object) throw new Error(`No such object: ${bucket}/${name}`);
+    object.metadata =
+      metadata && Object.keys(metadata).length ? { ...metadata } : undefined;
+    object.metageneration += 1;
+    object.updated = new Date().toISOString();
+    return resource(object);
+  };
+  fake.remove = (bucket, name) => {
+    store.get(bucket)?.delete(name);
+  };
+  /** The next `times` (default 1; Infinity for all) `kind` calls fail. */
+  fake.fault = (kind, { status, times = 1, object, message }) => {
+    faults.push({ kind, status, times, object, message });
+  };
+  /** Zeroes `counts` and empties `requests`. */
+  fake.resetCounts = () => {
+    for (const key of Object.keys(fake.counts)) fake.counts[key] = 0;
+    fake.requests.length = 0;
+  };
+
+  function list(bucket, query) {
+    const prefix = query.prefix ?? '';
+    const delimiter = query.delimiter || undefined;
+    const max = Math.min(Number(query.maxResults) || pageSize, pageSize);
+    const after = query.pageToken
+      ? Buffer.from(query.pageToken, 'base64url').toString()
+      : '';
+    const entries = new Map(); // object name or prefix -> object | null
+    for (const name of [...bucket.keys()].sort()) {
+      if (!name.startsWith(prefix)) continue;
+      const cut = delimiter ? name.indexOf(delimiter, prefix.length) : -1;
+      const key = cut >= 0 ? name.slice(0, cut + delimiter.length) : name;
+      if (key <= after || entries.has(key)) continue;
+      entries.set(key, cut >= 0 ? null : bucket.get(name));
+      if (entries.size > max) break;
+    }
+    const page = [...entries].slice(0, max);
+    const prefixes = page.filter(([, o]) => !o).map(([key]) => key);
+    const items = page.filter(([, o]) => o).map(([, o]) => resource(o));
+    return {
+      kind: 'storage#objects',
+      ...(entries.size > max && {
+        nextPageToken: Buffer.from(page[max - 1][0]).toString('base64url'),
+      }),
+      ...(prefixes.length && { prefixes }),
+      ...(items.length && { items }),
+    };
+  }
+
+  function metadataServer(req, res, url) {
+    const p = url.pathname
+      .replace(/\/+$/, '')
+      .replace(/service-accounts\/[^/]+/, 'service-accounts/default');
+    const sa = '/computeMetadata/v1/instance/service-accounts/default';
+    if (p === `${sa}/token`) fake.counts.token += 1;
+    const text = body => {
+      res.writeHead(200, { 'content-type': 'application/text' });
+      res.end(body);
+    };
+    if (p === '') return text('computeMetadata/\n');
+    if (req.headers['metadata-flavor'] !== 'Google') {
+      res.writeHead(403, { 'content-type': 'text/html; charset=UTF-8' });
+      return res.end('Missing required header: "Metadata-Flavor"\n');
+    }
+    const v1 = '/computeMetadata/v1';
+    const answers = {
+      [v1]: 'instance/\nproject/\nuniverse/\n',
+      [`${v1}/instance`]: 'service-accounts/\n',
+      [`${v1}/instance/service-accounts`]: `default/\n${SA_EMAIL}/\n`,
+      [sa]: 'aliases\nemail\nscopes\ntoken\n',
+      [`${sa}/aliases`]: 'default\n',
+      [`${sa}/email`]: SA_EMAIL,
+      [`${sa}/scopes`]: 'https://www.googleapis.com/auth/cloud-platform\n',
+      [`${v1}/project/project-id`]: PROJECT.id,
+      [`${v1}/project/numeric-project-id`]: PROJECT.number,
+      [`${v1}/universe/universe-domain`]: 'googleapis.com',
+    };
+    if (p === `${sa}/token`) {
+      const token = `ya29.fake-${crypto.randomBytes(24).toString('base64url')}`;
+      const lifetime = auth.tokenLifetimeSeconds;
+      tokens.set(token, Date.now() + lifetime * 1000);
+      fake.tokensIssued.push(token);
+      return sendJson(res, 200, {
+        access_token: token,
+        expires_in: lifetime,
+        token_type: 'Bearer',
+      });
+    }
+    const answer = answers[p];
+    if (answer === undefined) {
+      res.writeHead(404, { 'content-type': 'text/html; charset=UTF-8' });
+      return res.end('Not Found\n');
+    }
+    return text(answer);
+  }
+
+  function handle(req, res) {
+    const url = new URL(req.url, 'http://localhost');
+    const query = Object.fromEntries(url.searchParams);
+    const { authorization } = req.headers;
+    fake.requests.push({
+      method: req.method,
+      path: url.pathname,
+      query,
+      ...(authorization && { authorization }),
+    });
+    if (auth) res.setHeader('Metadata-Flavor', 'Google');
+    if (auth && /^\/(computeMetadata\/|$)/.test(url.pathname)) {
+      return metadataServer(req, res, url);
+    }
+    const match = STORAGE_PATH.exec(url.pathname);
+    let op;
+    if (match && req.method === 'GET') {
+      if (match[3]) op = query.alt === 'media' ? 'media' : 'get';
+      else op = match[2] ? 'list' : 'bucket';
+    } else if (match?.[3] && req.method === 'DELETE') op = 'delete';
+    if (!op) return sendError(res, 404, 'Not Found', 'notFound');
+    if (op in fake.counts) fake.counts[op] += 1;
+
+    if (auth) {
+      const token = /^Bearer (.+)$/i.exec(authorization ?? '')?.[1];
+      if (!(tokens.get(token) > Date.now())) {
+        return sendError(res, 401, 'Invalid Credentials', 'authError', {
+          'www-authenticate': 'Bearer realm="https://accounts.google.com/"',
+        });
+      }
+    }
+    const bucketName = decodeURIComponent(match[1]);
+    const name = match[3] && decodeURIComponent(match[3]);
+    const fault = faults.find(
+      f => f.times > 0 && f.kind === op && (!f.object || f.object === name),
+    );
+    if (fault) {
+      fault.times -= 1;
+      const { status } = fault;
+      const reason =
+        REASONS[status] ?? (status >= 500 ? 'backendError' : 'invalid');
+      const message = fault.message ?? http.STATUS_CODES[status] ?? 'Error';
+      return sendError(res, status, message, reason);
+    }
+    const bucket = store.get(bucketName);
+    if (!bucket) {
+      return sendError(
+        res,
+        404,
+        'The specified bucket does not exist.',
+        'notFound',
+      );
+    }
+    if (op === 'bucket') {
+      return sendJson(res, 200, {
+        kind: 'storage#bucket',
+        id: bucketName,
+        name: bucketName,
+        projectNumber: PROJECT.number,
+        location: 'US',
+        storageClass: 'STANDARD',
+      });
+    }
+    if (op === 'list') return sendJson(res, 200, list(bucket, query));
+    const object = bucket.get(name);
+    if (
+      !object ||
+      (query.generation && query.generation !== String(object.generation))
+    ) {
+      return sendError(
+        res,
+        404,
+        `No such object: ${bucketName}/${name}`,
+        'notFound',
+      );
+    }
+    if (op === 'delete') {
+      bucket.delete(name);
+      return res.writeHead(204).end();
+    }
+    if (op === 'get') return sendJson(res, 200, resource(object));
+    res.writeHead(200, {
+      'content-type': object.contentType,
+      'content-length': object.data.length,
+      etag: `"${etagOf(object.generation, object.metageneration)}"`,
+      'last-modified': new Date(object.updated).toUTCString(),
+      'x-goog-hash': `crc32c=${object.crc32c},md5=${object.md5Hash}`,
+      'x-goog-generation': String(object.generation),
+      'x-goog-metageneration': String(object.metageneration),
+      'x-goog-stored-content-encoding': 'identity',
+      'x-goog-stored-content-length': String(object.data.length),
+      'x-goog-storage-class': 'STANDARD',
+    });
+    return res.end(object.data);
+  }
+
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      try {
+        handle(req, res);
+      } catch (error) {
+        // e.g. a malformed %-escape in the object name
+        sendError(res, 400, String(error.message), 'invalid');
+      }
+    });
+  });
+  fake.stop = () =>
+    new Promise(resolve => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      fake.port = server.address().port;
+      fake.url = `http://127.0.0.1:${fake.port}`;
+      for (const [bucket, objects] of Object.entries(buckets)) {
+        if (!store.has(bucket)) store.set(bucket, new Map());
+        for (const [name, value] of Object.entries(objects)) {
+          if (typeof value === 'string' || Buffer.isBuffer(value)) {
+            fake.put(bucket, name, value);
+          } else fake.put(bucket, name, value.content, value);
+        }
+      }
+      resolve(fake);
+    });
+  });
+}
+
+/**
+ * The files under `dir` as `buckets` objects: name = `prefix` + the path
+ * relative to `dir` (with `/`); `.gcs-metadata.json` there
+ * ({"<relative path>": {"key": "value"}}) gives their custom metadata.
+ */
+function seedFromDir(dir, { prefix = '' } = {}) {
+  const metadataFile = path.join(dir, '.gcs-metadata.json');
+  const metadata = fs.existsSync(metadataFile)
+    ? JSON.parse(fs.readFileSync(metadataFile, 'utf8'))
+    : {};
+  const objects = {};
+  for (const entry of fs.readdirSync(dir, { recursive: true }).sort()) {
+    const relative = String(entry).split(path.sep).join('/');
+    const file = path.join(dir, entry);
+    if (relative === '.gcs-metadata.json' || !fs.statSync(file).isFile())
+      continue;
+    objects[prefix + relative] = {
+      content: fs.readFileSync(file),
+      ...(metadata[relative] && { metadata: metadata[relative] }),
+    };
+  }
+  return objects;
+}
+
+module.exports = { startGcsFake, seedFromDir };
