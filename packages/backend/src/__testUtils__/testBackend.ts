@@ -64,6 +64,10 @@ export async function startCatalogBackend(options: {
   locations: Array<{ type: string; target: string; rules?: JsonObject[] }>;
   /** Hosts the URL reader may read from (backend.reading.allow). */
   readingAllow?: string[];
+  /** More backend features (catalog modules under test). */
+  features?: Parameters<typeof startTestBackend>[0]['features'];
+  /** catalog.providers */
+  providers?: JsonObject;
 }) {
   return startTestBackend({
     features: [
@@ -75,6 +79,7 @@ export async function startCatalogBackend(options: {
       searchPlugin,
       searchPg,
       searchCatalog,
+      ...(options.features ?? []),
       databaseServiceFactory,
       // PORTAL_TEST_LOG=1 prints the plugins' warnings (e.g. processing errors).
       ...(process.env.PORTAL_TEST_LOG
@@ -109,6 +114,7 @@ export async function startCatalogBackend(options: {
               },
             ],
             locations: options.locations as unknown as JsonObject[],
+            ...(options.providers ? { providers: options.providers } : {}),
           },
           search: {
             collators: {
