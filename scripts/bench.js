@@ -16,6 +16,14 @@
 //                        ownedBy / memberOf relations (median of
 //                        BENCH_GITHUB_RUNS, default 3). BENCH_ONLY=github
 //                        runs just this.
+//   api_docs_ingestion_ms  1,000 spec objects (OpenAPI, AsyncAPI, GraphQL) in
+//                        the local Cloud Storage server: spawn on an empty
+//                        database -> all 1,000 API entities in the catalog
+//                        (median of BENCH_API_DOCS_RUNS, default 3)
+//   api_docs_rescan_ms   a scan with nothing changed (listing + the full
+//                        mutation, nothing downloaded), from the provider's
+//                        log line (median of three rescans per run).
+//                        BENCH_ONLY=api-docs runs just these.
 // Needs `yarn build:backend` first; starts its own PostgreSQL.
 'use strict';
 const fs = require('node:fs');
@@ -23,6 +31,7 @@ const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const portal = require('./lib/portal');
 const { generateOrg, startGithubFake } = require('./lib/github-fake');
+const { startGcsFake } = require('./lib/gcs-fake');
 
 const runs = Number(process.env.BENCH_RUNS || 5);
 const median = xs => {
@@ -169,9 +178,148 @@ async function githubIngestion(tree, token) {
   return { times, shape };
 }
 
+/** `n` spec objects: 3/5 OpenAPI YAML, 1/5 AsyncAPI JSON, 1/5 GraphQL SDL. */
+function generateSpecs(n) {
+  const objects = {};
+  for (let i = 0; i < n; i++) {
+    const system = `system-${i % 40}`;
+    const owner = `group:default/team-${i % 25}`;
+    if (i % 5 === 3) {
+      objects[`apis/${system}/events-${i}.json`] = JSON.stringify({
+        asyncapi: '2.6.0',
+        'x-backstage-owner': owner,
+        info: { title: `Events ${i}`, version: '1.0.0' },
+        channels: Object.fromEntries(
+          Array.from({ length: 5 }, (_, c) => [
+            `topic.${i}.${c}`,
+            { subscribe: { message: { payload: { type: 'object' } } } },
+          ]),
+        ),
+      });
+    } else if (i % 5 === 4) {
+      const fields = Array.from({ length: 10 }, (_, f) => f);
+      objects[`apis/${system}/graph-${i}.graphql`] = [
+        `# x-backstage-owner: ${owner}`,
+        `"""Graph ${i}"""`,
+        'schema { query: Query }',
+        `type Query {\n${fields
+          .map(f => `  field${f}(id: ID!): Item${f}`)
+          .join('\n')}\n}`,
+        ...fields.map(f => `type Item${f} { id: ID! name: String value: Int }`),
+        '',
+      ].join('\n');
+    } else {
+      const paths = Array.from(
+        { length: 8 },
+        (_, p) =>
+          `  /resource-${p}/{id}:\n    get:\n      summary: Get resource ${p}\n      parameters:\n        - { name: id, in: path, required: true, schema: { type: string } }\n      responses:\n        '200': { description: ok, content: { application/json: { schema: { $ref: '#/components/schemas/R' } } } }\n`,
+      ).join('');
+      objects[
+        `apis/${system}/service-${i}.yaml`
+      ] = `openapi: 3.0.3\ninfo:\n  title: Service ${i} API\n  version: 1.${i}.0\n  x-backstage-owner: ${owner}\npaths:\n${paths}components:\n  schemas:\n    R: { type: object, properties: { id: { type: string } } }\n`;
+    }
+  }
+  return objects;
+}
+
+async function apiDocsIngestion(tree, token) {
+  const specs = 1000;
+  const gcs = await startGcsFake({
+    buckets: { 'bench-api-docs': generateSpecs(specs) },
+  });
+  // A scan every 3 s, so that rescans can be timed.
+  const configFile = path.join(portal.workDir, 'bench-api-docs.yaml');
+  fs.mkdirSync(portal.workDir, { recursive: true });
+  fs.writeFileSync(
+    configFile,
+    'catalog:\n  providers:\n    gcsApiDocs:\n      schedule:\n        frequency: { seconds: 3 }\n        timeout: { minutes: 2 }\n',
+  );
+  const times = [];
+  const rescans = [];
+  try {
+    const apiRuns = Number(process.env.BENCH_API_DOCS_RUNS || 3);
+    for (let i = 0; i < apiRuns; i++) {
+      const pg = portal.startPostgres(
+        path.join(portal.workDir, 'bench-api-pg'),
+      );
+      const port = await portal.freePort();
+      const logFile = path.join(portal.workDir, `bench-api-docs-${i}.log`);
+      const env = {
+        ...portal.contractEnv({ pg, port, token }),
+        API_DOCS_BUCKET: 'bench-api-docs',
+        API_DOCS_PREFIX: 'apis/',
+        STORAGE_EMULATOR_HOST: gcs.url,
+      };
+      const started = Date.now();
+      const server = portal.startServer({
+        tree,
+        env,
+        extraArgs: ['--config', configFile],
+        logFile,
+      });
+      try {
+        await server.waitReady();
+        await portal.waitFor(
+          `${specs} API entities`,
+          async () => {
+            const apis = await count(server.base, token, [
+              'kind=api,metadata.annotations.api-docs/source',
+            ]);
+            return apis >= specs ? true : undefined;
+          },
+          120_000,
+        );
+        times.push(Date.now() - started);
+        log(`api docs ingestion run ${i + 1}: ${times[times.length - 1]} ms`);
+        // Rescans that downloaded nothing, from the provider's log lines.
+        const scans = () =>
+          fs
+            .readFileSync(logFile, 'utf8')
+            .split('\n')
+            .filter(l => l.includes('Scanned gs://'))
+            .map(l => JSON.parse(l))
+            .filter(l => l.downloaded === 0 && l.apis === specs);
+        await portal.waitFor(
+          'three rescans',
+          async () => (scans().length >= 3 ? true : undefined),
+          60_000,
+        );
+        const run = scans()
+          .slice(0, 3)
+          .map(l => l.durationMs);
+        log(`api docs rescans run ${i + 1}: ${run.join(', ')} ms`);
+        rescans.push(...run);
+      } finally {
+        await server.stop();
+        pg.stop();
+      }
+    }
+  } finally {
+    await gcs.stop();
+  }
+  return { times, rescans, specs };
+}
+
 async function main() {
   const tree = portal.productionTree();
   const token = 'bench-token-0123456789abcdef';
+  if (process.env.BENCH_ONLY === 'api-docs') {
+    const { times, rescans, specs } = await apiDocsIngestion(tree, token);
+    console.log(
+      JSON.stringify(
+        {
+          api_docs_ingestion_ms: median(times),
+          api_docs_ingestion_ms_all: times,
+          api_docs_rescan_ms: median(rescans),
+          api_docs_rescan_ms_all: rescans,
+          api_docs_specs: specs,
+        },
+        null,
+        2,
+      ),
+    );
+    return;
+  }
   if (process.env.BENCH_ONLY === 'github') {
     const { times, shape } = await githubIngestion(tree, token);
     console.log(
@@ -241,6 +389,12 @@ async function main() {
   result.github_ingestion_ms = median(github.times);
   result.github_ingestion_ms_all = github.times;
   result.github_org = github.shape;
+  const apiDocs = await apiDocsIngestion(tree, token);
+  result.api_docs_ingestion_ms = median(apiDocs.times);
+  result.api_docs_ingestion_ms_all = apiDocs.times;
+  result.api_docs_rescan_ms = median(apiDocs.rescans);
+  result.api_docs_rescan_ms_all = apiDocs.rescans;
+  result.api_docs_specs = apiDocs.specs;
   console.log(JSON.stringify(result, null, 2));
 }
 

@@ -1,4 +1,5 @@
-// Playwright global setup: PostgreSQL, the production tree, an Okta stand-in
+// Playwright global setup: PostgreSQL, the production tree, an Okta stand-in,
+// a local Cloud Storage bucket with the sample API specs (examples/api-specs)
 // and one production server (demo data, guest and Okta sign-in, a static API
 // token) for all e2e tests.
 'use strict';
@@ -6,6 +7,7 @@ const path = require('node:path');
 const fs = require('node:fs');
 const portal = require('../lib/portal');
 const { startOktaStandIn } = require('../lib/okta');
+const { seedFromDir, startGcsFake } = require('../lib/gcs-fake');
 const oktaUsers = require('./okta-users');
 
 module.exports = async function globalSetup() {
@@ -32,14 +34,28 @@ module.exports = async function globalSetup() {
     ],
     logFile: path.join(portal.workDir, 'e2e-okta.log'),
   });
+  // API specs: the sample specs in a local Cloud Storage bucket.
+  const gcs = await startGcsFake({
+    buckets: {
+      'portal-api-docs': seedFromDir(
+        path.join(__dirname, '../../examples/api-specs'),
+        { prefix: 'apis/' },
+      ),
+    },
+  });
   const server = portal.startServer({
     tree,
-    env: portal.contractEnv({
-      pg,
-      port,
-      token,
-      okta: { ...client, audience: okta.audience, authServerId: 'default' },
-    }),
+    env: {
+      ...portal.contractEnv({
+        pg,
+        port,
+        token,
+        okta: { ...client, audience: okta.audience, authServerId: 'default' },
+      }),
+      API_DOCS_BUCKET: 'portal-api-docs',
+      API_DOCS_PREFIX: 'apis/',
+      STORAGE_EMULATOR_HOST: gcs.url,
+    },
     logFile: path.join(portal.workDir, 'e2e-server.log'),
   });
   await server.waitReady();
@@ -54,6 +70,7 @@ module.exports = async function globalSetup() {
   return async () => {
     await server.stop();
     await okta.stop();
+    await gcs.stop();
     pg.stop();
   };
 };

@@ -38,9 +38,9 @@ export const catalogModulePortalApiDocs = createBackendModule({
             instance,
             gcsSpecBucket(instance),
             logger.child({ provider: `gcs-api-docs:${instance.id}` }),
+            scheduler,
           );
           catalog.addEntityProvider(provider);
-          await provider.schedule(scheduler);
         }
       },
     });

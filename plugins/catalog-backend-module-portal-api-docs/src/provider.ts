@@ -47,6 +47,7 @@ export class GcsApiDocsProvider implements EntityProvider {
     private readonly config: GcsApiDocsConfig,
     private readonly bucket: SpecBucket,
     private readonly logger: LoggerService,
+    private readonly scheduler?: SchedulerService,
   ) {}
 
   getProviderName() {
@@ -57,13 +58,13 @@ export class GcsApiDocsProvider implements EntityProvider {
     return `gs://${this.config.bucket}/${this.config.prefix}`;
   }
 
+  /**
+   * Called by the catalog once it runs; then the scan is scheduled (one
+   * instance at a time across the cluster) when a scheduler was given.
+   */
   async connect(connection: EntityProviderConnection) {
     this.connection = connection;
-  }
-
-  /** Registers the scheduled scan (one instance at a time across the cluster). */
-  async schedule(scheduler: SchedulerService) {
-    await scheduler.scheduleTask({
+    await this.scheduler?.scheduleTask({
       id: `${this.getProviderName()}:refresh`,
       ...this.config.schedule,
       fn: async () => {
