@@ -232,7 +232,7 @@ async function apiDocsIngestion(tree, token) {
   fs.mkdirSync(portal.workDir, { recursive: true });
   fs.writeFileSync(
     configFile,
-    'catalog:\n  providers:\n    gcsApiDocs:\n      schedule:\n        frequency: { seconds: 3 }\n        timeout: { minutes: 2 }\n',
+    'catalog:\n  providers:\n    gcsApiDocs:\n      schedule:\n        frequency: { minutes: 0, seconds: 3 }\n        timeout: { minutes: 2 }\n',
   );
   const times = [];
   const rescans = [];
