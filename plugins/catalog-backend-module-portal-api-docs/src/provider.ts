@@ -219,6 +219,14 @@ export class GcsApiDocsProvider implements EntityProvider {
     return result;
   }
 
+  /** This scan's entity of an object: its current one, or its last good one when refused. */
+  private entityFor(name: string): ApiEntity | undefined {
+    const result = this.known.get(name)?.result;
+    if (result?.type === 'entity') return result.entity;
+    if (result?.type === 'problem') return this.lastGood.get(name);
+    return undefined;
+  }
+
   /**
    * One entity per ref: an object that held the name keeps it; among new
    * claimants the first object name wins. Losers are reported, not emitted.
@@ -232,13 +240,7 @@ export class GcsApiDocsProvider implements EntityProvider {
       Array<{ object: string; entity: ApiEntity }>
     >();
     for (const object of listed) {
-      const result = this.known.get(object.name)?.result;
-      const entity =
-        result?.type === 'entity'
-          ? result.entity
-          : result?.type === 'problem'
-          ? this.lastGood.get(object.name)
-          : undefined;
+      const entity = this.entityFor(object.name);
       if (!entity) continue;
       const ref = stringifyEntityRef(entity).toLocaleLowerCase('en-US');
       claims.set(ref, [
@@ -252,14 +254,11 @@ export class GcsApiDocsProvider implements EntityProvider {
     const holders = new Map<string, string>();
     for (const [ref, claimants] of claims) {
       const holder = this.holders.get(ref);
+      // The holder first, then by object name.
+      const rank = (c: { object: string }) =>
+        `${c.object === holder ? 0 : 1}${c.object}`;
       const sorted = [...claimants].sort((a, b) =>
-        a.object === holder
-          ? -1
-          : b.object === holder
-          ? 1
-          : a.object < b.object
-          ? -1
-          : 1,
+        rank(a) < rank(b) ? -1 : 1,
       );
       const [winner, ...losers] = sorted;
       entities.push(winner.entity);

@@ -223,12 +223,10 @@ function parseDocumentSpec(
   rejectRemoteRefs(doc);
 
   const info = doc.info;
-  const str = (value: unknown) =>
-    typeof value === 'number'
-      ? String(value)
-      : typeof value === 'string' && value.trim()
-      ? value.trim()
-      : undefined;
+  const str = (value: unknown) => {
+    if (typeof value === 'number') return String(value);
+    return typeof value === 'string' && value.trim() ? value.trim() : undefined;
+  };
   const extensions: Fields = {};
   for (const field of FIELDS) {
     const value = doc[`x-backstage-${field}`] ?? info[`x-backstage-${field}`];
