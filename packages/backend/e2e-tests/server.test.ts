@@ -5,6 +5,7 @@
  */
 import http from 'node:http';
 import net from 'node:net';
+import fs from 'node:fs';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
 
@@ -123,13 +124,19 @@ test.describe('start-up and shutdown', () => {
     // reconcile the shared catalog to its own configuration.
     const ownPg = portal.startPostgres(path.join(portal.workDir, 'sigterm-pg'));
     const port = await portal.freePort();
+    const logFile = path.join(portal.workDir, 'e2e-sigterm.log');
     const server = portal.startServer({
       tree: process.env.PORTAL_TREE,
       env: portal.contractEnv({ pg: ownPg, port, token: token() }),
       extraArgs: [],
+      logFile,
     });
     try {
       await server.waitReady();
+      // Without API_DOCS_BUCKET the API docs provider is off, and says so.
+      expect(fs.readFileSync(logFile, 'utf8')).toContain(
+        'API docs from Cloud Storage: catalog.providers.gcsApiDocs default has no bucket (API_DOCS_BUCKET unset), so it is off',
+      );
 
       // Guest sign-in is refused in production.
       const guest = await fetch(`${server.base}/api/auth/guest/refresh`, {

@@ -27,6 +27,20 @@ export interface GcsApiDocsConfig extends TransformOptions {
 
 export const CONFIG_ROOT = 'catalog.providers.gcsApiDocs';
 
+const INSTANCE_KEYS = [
+  'bucket',
+  'prefix',
+  'namespace',
+  'defaults',
+  'maxSpecSize',
+  'maxYamlAliases',
+  'apiEndpoint',
+  'authenticate',
+  'retries',
+  'concurrency',
+  'schedule',
+];
+
 const DEFAULT_SCHEDULE = {
   frequency: { minutes: 5 },
   timeout: { minutes: 3 },
@@ -43,17 +57,15 @@ export function readGcsApiDocsConfigs(config: Config): {
 } {
   const root = config.getOptionalConfig(CONFIG_ROOT);
   if (!root) return { instances: [], off: [] };
-  const entries: Array<[string, Config]> = root.has('bucket')
+  // One instance when any instance key is at the top (with API_DOCS_BUCKET
+  // unset, app-config.yaml still has prefix, defaults, schedule, ...).
+  const single = root.keys().some(key => INSTANCE_KEYS.includes(key));
+  const entries: Array<[string, Config]> = single
     ? [['default', root]]
     : root.keys().map(id => [id, root.getConfig(id)]);
   const instances: GcsApiDocsConfig[] = [];
   const off: string[] = [];
   for (const [id, c] of entries) {
-    if (!/^[a-z0-9][a-z0-9-]*$/i.test(id)) {
-      throw new InputError(
-        `${CONFIG_ROOT}: "${id}" is not a valid provider id (letters, digits, hyphens)`,
-      );
-    }
     const bucket = c.getOptionalString('bucket')?.trim();
     if (!bucket) {
       off.push(id);
