@@ -52,9 +52,7 @@ module.exports = async function globalSetup() {
         token,
         okta: { ...client, audience: okta.audience, authServerId: 'default' },
       }),
-      API_DOCS_BUCKET: 'portal-api-docs',
-      API_DOCS_PREFIX: 'apis/',
-      STORAGE_EMULATOR_HOST: gcs.url,
+      ...portal.apiDocsEnv(gcs.url),
     },
     logFile: path.join(portal.workDir, 'e2e-server.log'),
   });
@@ -66,6 +64,7 @@ module.exports = async function globalSetup() {
     PORTAL_PG_HOST: pg.host,
     PORTAL_PG_PORT: String(pg.port),
     PORTAL_OKTA_AUDIENCE: okta.audience,
+    PORTAL_GCS_URL: gcs.url,
   });
   return async () => {
     await server.stop();

@@ -30,6 +30,7 @@ export interface ObjectInfo {
   timeCreated: string;
   updated: string;
   timeStorageClassUpdated: string;
+  contentEncoding?: string;
   /** Custom metadata; absent when there is none. */
   metadata?: Record<string, string>;
 }
@@ -50,7 +51,12 @@ export interface GcsFake {
     bucket: string,
     name: string,
     content: string | Buffer,
-    opts?: { metadata?: Record<string, string>; contentType?: string },
+    opts?: {
+      metadata?: Record<string, string>;
+      contentType?: string;
+      /** `gzip`: `content` is gzip data, served as GCS serves such objects. */
+      contentEncoding?: string;
+    },
   ): ObjectInfo;
   /** Replaces the custom metadata; metageneration + 1. Throws if missing. */
   setMetadata(
@@ -87,7 +93,11 @@ export function startGcsFake(options?: {
    * Also be the GCE metadata server (GCE_METADATA_HOST=127.0.0.1:<port>)
    * and require its Bearer tokens, valid for `tokenLifetimeSeconds`.
    */
-  auth?: { tokenLifetimeSeconds: number };
+  auth?: {
+    tokenLifetimeSeconds: number;
+    /** expires_in told to the client (default tokenLifetimeSeconds). */
+    advertisedLifetimeSeconds?: number;
+  };
   /** Largest page a list returns (and the default maxResults); 1000. */
   pageSize?: number;
 }): Promise<GcsFake>;

@@ -18,6 +18,7 @@ const http = require('node:http');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
+const zlib = require('node:zlib');
 const { CRC32C } = require('@google-cloud/storage');
 
 const CONTENT_TYPES = {
@@ -115,11 +116,17 @@ function startGcsFake({ port = 0, buckets = {}, auth, pageSize = 1000 } = {}) {
       timeCreated: o.timeCreated,
       updated: o.updated,
       timeStorageClassUpdated: o.timeCreated,
+      ...(o.contentEncoding && { contentEncoding: o.contentEncoding }),
       ...(o.metadata && { metadata: { ...o.metadata } }),
     };
   }
 
-  fake.put = (bucket, name, content, { metadata, contentType } = {}) => {
+  fake.put = (
+    bucket,
+    name,
+    content,
+    { metadata, contentType, contentEncoding } = {},
+  ) => {
     if (!store.has(bucket)) store.set(bucket, new Map());
     const data = Buffer.from(content);
     const now = new Date().toISOString();
@@ -134,6 +141,7 @@ function startGcsFake({ port = 0, buckets = {}, auth, pageSize = 1000 } = {}) {
         'application/octet-stream',
       metadata:
         metadata && Object.keys(metadata).length ? { ...metadata } : undefined,
+      contentEncoding,
       generation: lastGeneration,
       metageneration: 1,
       timeCreated: now,
@@ -230,7 +238,7 @@ function startGcsFake({ port = 0, buckets = {}, auth, pageSize = 1000 } = {}) {
       fake.tokensIssued.push(token);
       return sendJson(res, 200, {
         access_token: token,
-        expires_in: lifetime,
+        expires_in: auth.advertisedLifetimeSeconds ?? lifetime,
         token_type: 'Bearer',
       });
     }
@@ -323,7 +331,20 @@ function startGcsFake({ port = 0, buckets = {}, auth, pageSize = 1000 } = {}) {
       return res.writeHead(204).end();
     }
     if (op === 'get') return sendJson(res, 200, resource(object));
+    // Stored gzip (contentEncoding): sent as stored to a client accepting
+    // gzip, else unpacked (GCS's decompressive transcoding, no hashes).
+    const gzip = object.contentEncoding === 'gzip';
+    if (gzip && !/\bgzip\b/.test(req.headers['accept-encoding'] ?? '')) {
+      const data = zlib.gunzipSync(object.data);
+      res.writeHead(200, {
+        'content-type': object.contentType,
+        'content-length': data.length,
+        'x-goog-stored-content-encoding': 'gzip',
+      });
+      return res.end(data);
+    }
     res.writeHead(200, {
+      ...(gzip && { 'content-encoding': 'gzip' }),
       'content-type': object.contentType,
       'content-length': object.data.length,
       etag: `"${etagOf(object.generation, object.metageneration)}"`,
@@ -331,7 +352,7 @@ function startGcsFake({ port = 0, buckets = {}, auth, pageSize = 1000 } = {}) {
       'x-goog-hash': `crc32c=${object.crc32c},md5=${object.md5Hash}`,
       'x-goog-generation': String(object.generation),
       'x-goog-metageneration': String(object.metageneration),
-      'x-goog-stored-content-encoding': 'identity',
+      'x-goog-stored-content-encoding': gzip ? 'gzip' : 'identity',
       'x-goog-stored-content-length': String(object.data.length),
       'x-goog-storage-class': 'STANDARD',
     });

@@ -169,6 +169,21 @@ function contractEnv({ pg, port, token, okta }) {
 }
 
 /**
+ * The API-docs variables of the e2e deployment: the sample specs bucket on
+ * the local Cloud Storage server at `url` (scripts/e2e/global-setup.js puts
+ * it in PORTAL_GCS_URL). Every instance on the e2e database needs them: an
+ * instance without the provider deletes its entities (the catalog's
+ * orphanProviderStrategy).
+ */
+function apiDocsEnv(url = process.env.PORTAL_GCS_URL) {
+  return {
+    API_DOCS_BUCKET: 'portal-api-docs',
+    API_DOCS_PREFIX: 'apis/',
+    STORAGE_EMULATOR_HOST: url,
+  };
+}
+
+/**
  * How the e2e suite and the benchmark launch Debian's Chromium (Playwright
  * cannot download its own browsers here). Flags that work as root and keep
  * Chromium off the network.
@@ -210,6 +225,7 @@ module.exports = {
   productionTree,
   startServer,
   contractEnv,
+  apiDocsEnv,
   demoConfig,
   chromiumLaunchOptions,
   waitFor,

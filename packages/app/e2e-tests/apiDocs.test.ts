@@ -3,22 +3,8 @@
  * served by the local Cloud Storage server of scripts/e2e/global-setup.js)
  * in the API explorer, rendered, and on the pages of their components.
  */
-import { expect, Page, test } from '@playwright/test';
-
-const base = () => process.env.PORTAL_URL!;
-
-async function signIn(page: Page, path = '/') {
-  await page.goto(`${base()}${path}`);
-  await page.getByRole('button', { name: 'Enter' }).click();
-  await expect(page.getByRole('button', { name: 'Enter' })).toBeHidden();
-}
-
-async function openTab(page: Page, name: string) {
-  await page
-    .getByRole('navigation', { name: 'Content navigation' })
-    .getByRole('link', { name, exact: true })
-    .click();
-}
+import { expect, test } from '@playwright/test';
+import { base, openTab, signIn } from './guest';
 
 test('an API from the bucket is listed in the API explorer and its OpenAPI definition renders', async ({
   page,

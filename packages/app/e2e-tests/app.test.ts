@@ -2,25 +2,8 @@
  * The portal in Chromium against the production server on PostgreSQL
  * (started by scripts/e2e/global-setup.js with the demo data layer).
  */
-import { expect, Page, test } from '@playwright/test';
-
-const base = () => process.env.PORTAL_URL!;
-
-/** Entity page tabs are links in the "Content navigation" bar. */
-async function openTab(page: Page, name: string) {
-  await page
-    .getByRole('navigation', { name: 'Content navigation' })
-    .getByRole('link', { name, exact: true })
-    .click();
-}
-
-async function signIn(page: Page, path = '/') {
-  await page.goto(`${base()}${path}`);
-  await page.getByRole('button', { name: 'Enter' }).click();
-  // Signed in: the sign-in page is gone and the sidebar is there.
-  await expect(page.getByRole('button', { name: 'Enter' })).toBeHidden();
-  await expect(page.getByRole('link', { name: 'Settings' })).toBeVisible();
-}
+import { expect, test } from '@playwright/test';
+import { base, openTab, signIn } from './guest';
 
 test('browse the catalog, a service, its APIs and the OpenAPI definition', async ({
   page,

@@ -311,18 +311,23 @@ test.describe('a second instance: opt-in, static keys, Okta down', () => {
     );
     const server = portal.startServer({
       tree: process.env.PORTAL_TREE,
-      env: portal.contractEnv({
-        pg: {
-          host: process.env.PORTAL_PG_HOST,
-          port: Number(process.env.PORTAL_PG_PORT),
-        },
-        port,
-        okta: {
-          ...client,
-          audience: standIn.audience,
-          authServerId: 'default',
-        },
-      }),
+      env: {
+        ...portal.contractEnv({
+          pg: {
+            host: process.env.PORTAL_PG_HOST,
+            port: Number(process.env.PORTAL_PG_PORT),
+          },
+          port,
+          okta: {
+            ...client,
+            audience: standIn.audience,
+            authServerId: 'default',
+          },
+        }),
+        // The same deployment: without the API-docs provider this instance
+        // would delete the bucket's APIs from the shared catalog.
+        ...portal.apiDocsEnv(),
+      },
       extraArgs: [...portal.demoConfig, '--config', layer],
       logFile: path.join(portal.workDir, 'e2e-server-b.log'),
     });

@@ -97,11 +97,14 @@ test.describe('start-up and shutdown', () => {
 
   test('without PORTAL_API_TOKEN no static token is accepted', async () => {
     const port = await portal.freePort();
-    // Same catalog locations as the shared server (demo layer), so sharing its
-    // database is safe.
+    // Same catalog locations and providers as the shared server (demo layer,
+    // API docs bucket), so sharing its database is safe.
     const server = portal.startServer({
       tree: process.env.PORTAL_TREE,
-      env: portal.contractEnv({ pg: pg(), port }),
+      env: {
+        ...portal.contractEnv({ pg: pg(), port }),
+        ...portal.apiDocsEnv(),
+      },
     });
     try {
       await server.waitReady();

@@ -1,21 +1,31 @@
 import { Storage } from '@google-cloud/storage';
+import { gunzipSync } from 'node:zlib';
 import { GcsApiDocsConfig } from './config';
+
+/** Content that was read but cannot be used (refused, not retried). */
+export class UnreadableSpecError extends Error {}
 
 /** A listed object: what the transform needs plus the metadata generation. */
 export interface ListedObject {
   name: string;
   generation: string;
   metageneration: string;
+  /** Bytes as stored (compressed ones: the compressed size). */
   size: number;
   metadata?: Record<string, string>;
+  /** `gzip` for objects stored compressed. */
+  contentEncoding?: string;
 }
 
 /** The two calls the provider makes; the real one is {@link gcsSpecBucket}. */
 export interface SpecBucket {
   readonly bucket: string;
   list(prefix: string): Promise<ListedObject[]>;
-  /** The bytes of exactly this generation. */
-  read(name: string, generation: string): Promise<Buffer>;
+  /**
+   * The bytes of exactly this generation, unpacked when stored with gzip.
+   * Throws a RangeError when they would be more than `maxBytes`.
+   */
+  read(object: ListedObject, maxBytes: number): Promise<Buffer>;
 }
 
 /**
@@ -54,7 +64,7 @@ export function gcsSpecBucket(
         prefix: prefix || undefined,
         autoPaginate: true,
         fields:
-          'items(name,generation,metageneration,size,metadata),nextPageToken',
+          'items(name,generation,metageneration,size,metadata,contentEncoding),nextPageToken',
       })) as unknown as [RawItem[]];
       return items.map(item => ({
         name: item.name,
@@ -62,15 +72,26 @@ export function gcsSpecBucket(
         metageneration: String(item.metageneration ?? '1'),
         size: Number(item.size ?? 0),
         metadata: stringMap(item.metadata),
+        contentEncoding: item.contentEncoding,
       }));
     },
-    async read(name, generation) {
+    async read(object, maxBytes) {
       for (let attempt = 0; ; attempt++) {
         try {
-          const [content] = await reader.file(name, { generation }).download();
-          return content;
+          // Never let the client unpack: a small gzip object can unpack to
+          // gigabytes. Unpacked here, up to the limit.
+          const [content] = await reader
+            .file(object.name, { generation: object.generation })
+            .download({ decompress: false });
+          return isGzip(content) ? gunzip(content, maxBytes) : content;
         } catch (error) {
-          if (attempt >= config.retries || !isRetryable(error)) throw error;
+          if (
+            attempt >= config.retries ||
+            error instanceof UnreadableSpecError ||
+            !isRetryable(error)
+          ) {
+            throw error;
+          }
           await new Promise(r => setTimeout(r, 250 * 2 ** attempt));
         }
       }
@@ -85,6 +106,26 @@ interface RawItem {
   metageneration?: string | number;
   size?: string | number;
   metadata?: unknown;
+  contentEncoding?: string;
+}
+
+function gunzip(content: Buffer, maxBytes: number): Buffer {
+  try {
+    return gunzipSync(content, { maxOutputLength: maxBytes + 1 });
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new UnreadableSpecError(
+        `unpacks (gzip) to more than the limit of ${maxBytes} bytes (maxSpecSize)`,
+      );
+    }
+    throw new UnreadableSpecError(
+      `is gzip data that does not unpack: ${(error as Error).message}`,
+    );
+  }
+}
+
+function isGzip(content: Buffer) {
+  return content.length > 2 && content[0] === 0x1f && content[1] === 0x8b;
 }
 
 /** Timeouts, throttling, server errors and network failures. */

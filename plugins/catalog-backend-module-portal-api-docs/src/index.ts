@@ -5,7 +5,13 @@
  * @packageDocumentation
  */
 export { catalogModulePortalApiDocs as default } from './module';
-export { gcsSpecBucket, describeStorageError } from './bucket';
+export {
+  gcsSpecBucket,
+  describeStorageError,
+  UnreadableSpecError,
+} from './bucket';
+export { ScanStateStore } from './state';
+export type { ObjectState } from './state';
 export type { ListedObject, SpecBucket } from './bucket';
 export { readGcsApiDocsConfigs } from './config';
 export type { GcsApiDocsConfig } from './config';

@@ -7,6 +7,7 @@ import { gcsSpecBucket } from './bucket';
 import { CONFIG_ROOT, readGcsApiDocsConfigs } from './config';
 import { GcsApiDocsProvider } from './provider';
 import { ApiDocsRelationsProcessor } from './relations';
+import { ScanStateStore } from './state';
 
 /**
  * Catalog module: API specs in Cloud Storage (OpenAPI, AsyncAPI, GraphQL)
@@ -23,9 +24,10 @@ export const catalogModulePortalApiDocs = createBackendModule({
         config: coreServices.rootConfig,
         logger: coreServices.logger,
         scheduler: coreServices.scheduler,
+        database: coreServices.database,
         catalog: catalogProcessingExtensionPoint,
       },
-      async init({ config, logger, scheduler, catalog }) {
+      async init({ config, logger, scheduler, database, catalog }) {
         catalog.addProcessor(new ApiDocsRelationsProcessor());
         const { instances, off } = readGcsApiDocsConfigs(config);
         for (const id of off) {
@@ -33,10 +35,14 @@ export const catalogModulePortalApiDocs = createBackendModule({
             `API docs from Cloud Storage: ${CONFIG_ROOT} ${id} has no bucket (API_DOCS_BUCKET unset), so it is off`,
           );
         }
+        if (!instances.length) return;
+        // What the scans read, shared by all instances: the catalog's database.
+        const store = await ScanStateStore.create(await database.getClient());
         for (const instance of instances) {
           const provider = new GcsApiDocsProvider(
             instance,
             gcsSpecBucket(instance),
+            store,
             logger.child({ provider: `gcs-api-docs:${instance.id}` }),
             scheduler,
           );

@@ -8,7 +8,9 @@ import {
   EntityProviderMutation,
 } from '@backstage/plugin-catalog-node';
 import { ApiEntity } from '@backstage/catalog-model';
+import Knex from 'knex';
 import { mkdtempSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // The fake lives in scripts/ (start.sh and the benchmark use it too).
@@ -17,6 +19,8 @@ import { GcsFake, startGcsFake } from '../../../scripts/lib/gcs-fake';
 import { gcsSpecBucket } from './bucket';
 import { GcsApiDocsConfig } from './config';
 import { GcsApiDocsProvider } from './provider';
+import { ScanStateStore } from './state';
+import { aliasBomb } from './testFixtures';
 
 jest.setTimeout(30_000);
 
@@ -46,7 +50,31 @@ function config(
   };
 }
 
-function setup(fake: GcsFake, more: Partial<GcsApiDocsConfig> = {}) {
+const databases: Knex.Knex[] = [];
+afterAll(async () => {
+  await Promise.all(databases.map(d => d.destroy()));
+});
+
+/** A fresh catalog database for the provider's state (SQLite in memory). */
+async function newStore() {
+  const knex = Knex({
+    client: 'better-sqlite3',
+    connection: ':memory:',
+    useNullAsDefault: true,
+  });
+  databases.push(knex);
+  return ScanStateStore.create(knex);
+}
+
+/**
+ * A provider (one instance of the portal) with a connection recording its
+ * mutations. Instances given the same `store` share the catalog database.
+ */
+async function setup(
+  fake: GcsFake,
+  more: Partial<GcsApiDocsConfig> = {},
+  store?: ScanStateStore,
+) {
   const logger = mockServices.logger.mock();
   const mutations: EntityProviderMutation[] = [];
   const connection: EntityProviderConnection = {
@@ -56,7 +84,14 @@ function setup(fake: GcsFake, more: Partial<GcsApiDocsConfig> = {}) {
     refresh: async () => {},
   };
   const cfg = config(fake, more);
-  const provider = new GcsApiDocsProvider(cfg, gcsSpecBucket(cfg), logger);
+  const shared = store ?? (await newStore());
+  const provider = new GcsApiDocsProvider(
+    cfg,
+    gcsSpecBucket(cfg),
+    shared,
+    logger,
+  );
+  await provider.connect(connection);
   const entities = () => {
     const last = mutations[mutations.length - 1];
     if (last?.type !== 'full') throw new Error('no full mutation');
@@ -66,7 +101,7 @@ function setup(fake: GcsFake, more: Partial<GcsApiDocsConfig> = {}) {
   };
   const logged = (level: 'warn' | 'error' | 'info') =>
     (logger[level] as jest.Mock).mock.calls.map(c => String(c[0]));
-  return { provider, connection, mutations, entities, logger, logged };
+  return { provider, store: shared, mutations, entities, logger, logged };
 }
 
 describe('GcsApiDocsProvider against the local Cloud Storage server', () => {
@@ -88,8 +123,7 @@ describe('GcsApiDocsProvider against the local Cloud Storage server', () => {
         },
       },
     });
-    const t = setup(fake);
-    await t.provider.connect(t.connection);
+    const t = await setup(fake);
 
     const first = await t.provider.scan();
     expect(first).toMatchObject({
@@ -154,8 +188,7 @@ describe('GcsApiDocsProvider against the local Cloud Storage server', () => {
         },
       },
     });
-    const t = setup(fake);
-    await t.provider.connect(t.connection);
+    const t = await setup(fake);
     await t.provider.scan();
     expect(t.mutations).toHaveLength(1);
 
@@ -186,14 +219,6 @@ describe('GcsApiDocsProvider against the local Cloud Storage server', () => {
   });
 
   it('bad input is reported and the other APIs are unaffected; a broken update keeps the last good version', async () => {
-    const bomb = [
-      'openapi: 3.0.0',
-      'info: { title: bomb, version: "1" }',
-      'a: &a [x, x, x, x, x, x, x, x, x, x]',
-      'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]',
-      'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]',
-      'd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]',
-    ].join('\n');
     fake = await startGcsFake({
       buckets: {
         [BUCKET]: {
@@ -201,7 +226,7 @@ describe('GcsApiDocsProvider against the local Cloud Storage server', () => {
           'apis/keeper.yaml': openapi('Keeper'),
           'apis/invalid.yaml': 'openapi: 3.0.0\ninfo: [broken\n',
           'apis/invalid.json': '{"openapi": ',
-          'apis/bomb.yaml': bomb,
+          'apis/bomb.yaml': aliasBomb(3),
           'apis/remote.yaml': openapi(
             'Remote',
             'components:\n  schemas:\n    X: { $ref: "https://evil.example/x.json" }\n',
@@ -214,8 +239,7 @@ describe('GcsApiDocsProvider against the local Cloud Storage server', () => {
         },
       },
     });
-    const t = setup(fake, { maxSpecSize: 2000 });
-    await t.provider.connect(t.connection);
+    const t = await setup(fake, { maxSpecSize: 2000 });
     expect(await t.provider.scan()).toMatchObject({ apis: 2, problems: 6 });
     expect(Object.keys(t.entities()).sort()).toEqual(['good', 'keeper']);
     const warnings = t.logged('warn').join('\n');
@@ -257,8 +281,7 @@ describe('GcsApiDocsProvider against the local Cloud Storage server', () => {
         [BUCKET]: { 'apis/billing/orders.yaml': openapi('Billing orders') },
       },
     });
-    const t = setup(fake);
-    await t.provider.connect(t.connection);
+    const t = await setup(fake);
     await t.provider.scan();
     // A later object that sorts first claims the same name.
     fake.put(BUCKET, 'apis/aaa/orders.yaml', openapi('Other orders'));
@@ -277,14 +300,113 @@ describe('GcsApiDocsProvider against the local Cloud Storage server', () => {
     expect(await t.provider.scan()).toMatchObject({ apis: 2, conflicts: 0 });
   });
 
-  it('authenticates with Application Default Credentials from the metadata server and keeps working across token refreshes', async () => {
+  it('of new claimants the first object name wins; when the holder goes, the other takes over', async () => {
+    fake = await startGcsFake({
+      buckets: {
+        [BUCKET]: {
+          'apis/b/orders.yaml': openapi('B orders'),
+          'apis/a/orders.yaml': openapi('A orders'),
+        },
+      },
+    });
+    const t = await setup(fake);
+    expect(await t.provider.scan()).toMatchObject({ apis: 1, conflicts: 1 });
+    expect(t.entities().orders.metadata.title).toBe('A orders');
+    fake.remove(BUCKET, 'apis/a/orders.yaml');
+    expect(await t.provider.scan()).toMatchObject({ apis: 1, conflicts: 0 });
+    expect(t.entities().orders.metadata.title).toBe('B orders');
+  });
+
+  it('shares what it read through the database: another instance downloads nothing unchanged and keeps the last good versions and name holders', async () => {
+    fake = await startGcsFake({
+      buckets: {
+        [BUCKET]: {
+          'apis/z/orders.yaml': openapi('Holder'),
+          'apis/keeper.yaml': openapi('Keeper'),
+          'apis/gone-non-spec.yaml': openapi('Soon not a spec'),
+        },
+      },
+    });
+    const first = await setup(fake);
+    expect(await first.provider.scan()).toMatchObject({
+      apis: 3,
+      downloaded: 3,
+    });
+
+    // Meanwhile: a broken version, a claimant that sorts first, a spec
+    // emptied by a failed upload, and one that stopped being a spec.
+    fake.put(BUCKET, 'apis/keeper.yaml', 'openapi: 3.0.0\ninfo: [broken\n');
+    fake.put(BUCKET, 'apis/a/orders.yaml', openapi('Claimant'));
+    fake.put(BUCKET, 'apis/gone-non-spec.yaml', 'just: some yaml\n');
+
+    // A second instance (or the first, restarted) on the same database.
+    const media = fake.counts.media;
+    const second = await setup(fake, {}, first.store);
+    expect(await second.provider.scan()).toMatchObject({
+      apis: 3,
+      downloaded: 3,
+      unchanged: 1,
+      conflicts: 1,
+      problems: 2,
+    });
+    expect(fake.counts.media).toBe(media + 3);
+    const entities = second.entities();
+    expect(entities.keeper.metadata.title).toBe('Keeper');
+    expect(entities.orders.metadata.title).toBe('Holder');
+    expect(entities['gone-non-spec'].metadata.title).toBe('Soon not a spec');
+    expect(second.logged('warn').join('\n')).toMatch(
+      /apis\/gone-non-spec\.yaml .* is no longer an API spec \(not an API spec .*\)\. The catalog keeps its previous version/,
+    );
+
+    // Nothing changed since: the first instance downloads nothing.
+    expect(await first.provider.scan()).toMatchObject({
+      apis: 3,
+      downloaded: 0,
+      unchanged: 4,
+    });
+  });
+
+  it('refuses an empty spec and a gzip object that unpacks beyond the limit, without unpacking it all', async () => {
+    const big = openapi('Big', `x-padding: "${'x'.repeat(5000)}"\n`);
+    fake = await startGcsFake({
+      buckets: { [BUCKET]: { 'apis/ok.yaml': openapi('Ok') } },
+    });
+    fake.put(BUCKET, 'apis/empty.yaml', '');
+    fake.put(BUCKET, 'apis/small.yaml', gzipSync(openapi('Small gzip')), {
+      contentEncoding: 'gzip',
+    });
+    fake.put(BUCKET, 'apis/bomb.yaml', gzipSync(big), {
+      contentEncoding: 'gzip',
+    });
+    const t = await setup(fake, { maxSpecSize: 1000 });
+    expect(await t.provider.scan()).toMatchObject({ apis: 2, problems: 2 });
+    expect(Object.keys(t.entities()).sort()).toEqual(['ok', 'small']);
+    expect(t.entities().small.metadata.title).toBe('Small gzip');
+    const warnings = t.logged('warn').join('\n');
+    expect(warnings).toMatch(/apis\/empty\.yaml .* is empty/);
+    expect(warnings).toMatch(
+      /apis\/bomb\.yaml .* unpacks \(gzip\) to more than the limit of 1000 bytes \(maxSpecSize\)/,
+    );
+  });
+
+  it('authenticates with Application Default Credentials from the metadata server and renews the token before it expires', async () => {
+    // Scaled-down Cloud Run: tokens live 3 s at the server; the client is
+    // told 302 s, so google-auth-library (which renews a token 5 minutes
+    // before its expiry) keeps it for 2 s, then fetches a new one.
     fake = await startGcsFake({
       buckets: { [BUCKET]: { 'apis/a.yaml': openapi('A') } },
-      auth: { tokenLifetimeSeconds: 2 },
+      auth: { tokenLifetimeSeconds: 3, advertisedLifetimeSeconds: 302 },
     });
     // Cloud Run's way: no key file, the metadata server hands out tokens.
     // (gcloud's own credentials in HOME would win, so HOME is empty.)
-    const saved = { ...process.env };
+    const saved = {
+      GCE_METADATA_HOST: process.env.GCE_METADATA_HOST,
+      METADATA_SERVER_DETECTION: process.env.METADATA_SERVER_DETECTION,
+      GOOGLE_CLOUD_PROJECT: process.env.GOOGLE_CLOUD_PROJECT,
+      HOME: process.env.HOME,
+      GOOGLE_APPLICATION_CREDENTIALS:
+        process.env.GOOGLE_APPLICATION_CREDENTIALS,
+    };
     process.env.GCE_METADATA_HOST = `127.0.0.1:${fake.port}`;
     process.env.METADATA_SERVER_DETECTION = 'assume-present';
     process.env.GOOGLE_CLOUD_PROJECT = 'fake-project';
@@ -292,34 +414,39 @@ describe('GcsApiDocsProvider against the local Cloud Storage server', () => {
     delete process.env.GOOGLE_APPLICATION_CREDENTIALS;
     try {
       // Without credentials the server refuses.
-      const anonymous = setup(fake);
-      await anonymous.provider.connect(anonymous.connection);
+      const anonymous = await setup(fake);
       expect((await anonymous.provider.scan()).apis).toBeUndefined();
       expect(anonymous.logged('error')[0]).toMatch(/Listing .* failed: 401/);
 
-      // Tokens live 2 s at the server. google-auth-library renews a token
-      // within 5 minutes of its expiry, so here it asks for one per request;
-      // the point is that the provider holds no token of its own and a scan
-      // after the first token expired still works.
-      const t = setup(fake, { authenticate: true });
-      await t.provider.connect(t.connection);
+      // (Listing and downloads use one client each, so two tokens at a time.)
+      const t = await setup(fake, { authenticate: true });
+      const tokensOf = () =>
+        new Set(fake.requests.map(r => r.authorization).filter(Boolean));
       expect((await t.provider.scan()).apis).toBe(1);
-      const firstToken = fake.tokensIssued[0];
-      await new Promise(r => setTimeout(r, 2500));
+      fake.put(BUCKET, 'apis/a.yaml', openapi('A2'));
+      expect(await t.provider.scan()).toMatchObject({ downloaded: 1 });
+      // Both scans with the same tokens: cached, not fetched per request.
+      expect(fake.tokensIssued).toHaveLength(2);
+      expect(tokensOf().size).toBe(2);
+
+      // Past the renewal point: new tokens; the old ones then expire.
+      await new Promise(r => setTimeout(r, 2200));
+      fake.put(BUCKET, 'apis/a.yaml', openapi('A3'));
+      expect(await t.provider.scan()).toMatchObject({ apis: 1, downloaded: 1 });
+      expect(t.entities().a.metadata.title).toBe('A3');
+      expect(fake.tokensIssued).toHaveLength(4);
+      expect(tokensOf().size).toBe(4);
+      await new Promise(r => setTimeout(r, 1000));
       const expired = await fetch(`${fake.url}/storage/v1/b/${BUCKET}/o`, {
-        headers: { authorization: `Bearer ${firstToken}` },
+        headers: { authorization: `Bearer ${fake.tokensIssued[0]}` },
       });
       expect(expired.status).toBe(401);
-      fake.put(BUCKET, 'apis/a.yaml', openapi('A2'));
-      expect(await t.provider.scan()).toMatchObject({ apis: 1, downloaded: 1 });
-      expect(t.entities().a.metadata.title).toBe('A2');
-      expect(fake.tokensIssued.length).toBeGreaterThanOrEqual(2);
-      const used = new Set(
-        fake.requests.map(r => r.authorization).filter(Boolean),
-      );
-      expect(used.size).toBeGreaterThanOrEqual(2);
+      expect(await t.provider.scan()).toMatchObject({ apis: 1 });
     } finally {
-      process.env = saved;
+      for (const [key, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
     }
   });
 });

@@ -4,16 +4,15 @@ import {
   EntityProvider,
   EntityProviderConnection,
 } from '@backstage/plugin-catalog-node';
-import { describeStorageError, ListedObject, SpecBucket } from './bucket';
+import {
+  describeStorageError,
+  ListedObject,
+  SpecBucket,
+  UnreadableSpecError,
+} from './bucket';
 import { GcsApiDocsConfig } from './config';
+import { ObjectState, ScanStateStore } from './state';
 import { formatOf, specToEntity, TransformResult } from './transform';
-
-/** What the provider remembers of an object between scans (this instance). */
-interface Known {
-  generation: string;
-  metageneration: string;
-  result: TransformResult;
-}
 
 export interface ScanSummary {
   /** API entities handed to the catalog (undefined: no mutation this scan). */
@@ -29,23 +28,21 @@ export interface ScanSummary {
 
 /**
  * One bucket + prefix -> API entities. Each scan lists the prefix, downloads
- * only objects whose generation or metadata changed since this instance last
- * saw them, and replaces the provider's entities in one full mutation, and
- * only after the listing and every download succeeded. An object whose new
- * version is refused keeps the entity of its last good version.
+ * only objects whose generation or metadata changed since the last scan (of
+ * any instance: what was read is kept in the catalog's database), and
+ * replaces the provider's entities in one full mutation, only after the
+ * listing and every download succeeded. An object whose new version is
+ * refused keeps the entity of its last good version; of two objects claiming
+ * one entity name, the one that holds it keeps it.
  */
 export class GcsApiDocsProvider implements EntityProvider {
   private connection?: EntityProviderConnection;
-  private readonly known = new Map<string, Known>();
-  /** Object name -> the entity last emitted for it. */
-  private readonly lastGood = new Map<string, ApiEntity>();
-  /** Entity ref -> the object that holds it (first come keeps it). */
-  private readonly holders = new Map<string, string>();
   private reportedConflicts = new Set<string>();
 
   constructor(
     private readonly config: GcsApiDocsConfig,
     private readonly bucket: SpecBucket,
+    private readonly store: ScanStateStore,
     private readonly logger: LoggerService,
     private readonly scheduler?: SchedulerService,
   ) {}
@@ -67,13 +64,13 @@ export class GcsApiDocsProvider implements EntityProvider {
     await this.scheduler?.scheduleTask({
       id: `${this.getProviderName()}:refresh`,
       ...this.config.schedule,
-      fn: async () => {
-        await this.scan();
+      fn: async (signal?: AbortSignal) => {
+        await this.scan(signal);
       },
     });
   }
 
-  async scan(): Promise<ScanSummary> {
+  async scan(signal?: AbortSignal): Promise<ScanSummary> {
     if (!this.connection) {
       throw new Error(`${this.getProviderName()} is not connected yet`);
     }
@@ -92,40 +89,51 @@ export class GcsApiDocsProvider implements EntityProvider {
       return summary;
     };
 
+    const known = await this.store.load(this.getProviderName());
     let listed: ListedObject[];
     try {
       listed = await this.bucket.list(this.config.prefix);
     } catch (error) {
+      const held = [...known.values()].filter(s => s.emittedRef).length;
       this.logger.error(
         `Listing ${this.where} failed: ${describeStorageError(
           error,
-        )}. The catalog keeps the ${
-          this.lastGood.size
-        } API entities it has; the next scan tries again.`,
+        )}. The catalog keeps the ${held} API entities it has; the next scan tries again.`,
       );
       return done();
     }
     summary.objects = listed.length;
 
-    // Objects that are gone are forgotten.
-    const names = new Set(listed.map(o => o.name));
-    for (const name of [...this.known.keys()]) {
-      if (!names.has(name)) {
-        this.known.delete(name);
-        this.lastGood.delete(name);
-      }
-    }
-
+    const next = new Map<string, ObjectState>();
+    const changed = new Map<string, ObjectState>();
     const failures: string[] = [];
     await forEach(listed, this.config.concurrency, async object => {
-      const result = await this.resultFor(object, summary, failures);
-      if (result?.type === 'problem') {
-        summary.problems++;
-      } else if (result?.type === 'ignored') {
-        summary.ignored++;
+      const prev = known.get(object.name);
+      if (
+        prev &&
+        prev.generation === object.generation &&
+        prev.metageneration === object.metageneration
+      ) {
+        summary.unchanged++;
+        next.set(object.name, prev);
+        return;
       }
+      const result = await this.read(object, prev, summary, failures);
+      if (!result) {
+        if (prev) next.set(object.name, prev);
+        return;
+      }
+      const state = this.stateOf(object, result, prev);
+      next.set(object.name, state);
+      changed.set(object.name, state);
     });
+    for (const state of next.values()) {
+      if (state.status === 'problem') summary.problems++;
+      if (state.status === 'ignored') summary.ignored++;
+    }
     if (failures.length) {
+      // What was read is kept, so the next scan reads only what it lacks.
+      await this.store.save(this.getProviderName(), [...changed.values()], []);
       this.logger.error(
         `Reading ${failures.length} of ${listed.length} objects under ${
           this.where
@@ -135,8 +143,20 @@ export class GcsApiDocsProvider implements EntityProvider {
       );
       return done();
     }
+    if (signal?.aborted) {
+      this.logger.warn(
+        `Scan of ${this.where} ran past its timeout; nothing applied`,
+      );
+      return done();
+    }
 
-    const entities = this.resolveConflicts(listed, summary);
+    const entities = this.resolveConflicts(known, next, changed, summary);
+    const removed = [...known.keys()].filter(name => !next.has(name));
+    await this.store.save(
+      this.getProviderName(),
+      [...changed.values()],
+      removed,
+    );
     await this.connection.applyMutation({
       type: 'full',
       entities: entities.map(entity => ({
@@ -153,127 +173,145 @@ export class GcsApiDocsProvider implements EntityProvider {
     return summary;
   }
 
-  /** The transform result of this version of the object, downloading only when needed. */
-  private async resultFor(
+  /** This version's transform result, downloading only when needed; undefined when the read failed. */
+  private async read(
     object: ListedObject,
+    prev: ObjectState | undefined,
     summary: ScanSummary,
     failures: string[],
   ): Promise<TransformResult | undefined> {
-    const known = this.known.get(object.name);
-    if (
-      known &&
-      known.generation === object.generation &&
-      known.metageneration === object.metageneration
-    ) {
-      summary.unchanged++;
-      return known.result;
-    }
     const spec = { ...object, bucket: this.config.bucket };
-    let result: TransformResult;
     if (!formatOf(object.name)) {
-      result = specToEntity(spec, Buffer.alloc(0), this.config);
-    } else if (object.size > this.config.maxSpecSize) {
-      result = {
+      return specToEntity(spec, Buffer.alloc(0), this.config);
+    }
+    if (object.size > this.config.maxSpecSize) {
+      return {
         type: 'problem',
         reason: `is ${object.size} bytes, more than the limit of ${this.config.maxSpecSize} (maxSpecSize); not downloaded`,
       };
-    } else {
-      let content: Buffer;
-      if (
-        known?.generation === object.generation &&
-        known.result.type === 'entity'
-      ) {
-        // Only the object metadata changed: the content is the definition.
-        content = Buffer.from(known.result.entity.spec.definition, 'utf8');
-        summary.unchanged++;
-      } else {
-        try {
-          content = await this.bucket.read(object.name, object.generation);
-          summary.downloaded++;
-        } catch (error) {
-          failures.push(`${object.name}: ${describeStorageError(error)}`);
-          return undefined;
-        }
-      }
-      result = specToEntity(spec, content, this.config);
     }
-    this.known.set(object.name, {
-      generation: object.generation,
-      metageneration: object.metageneration,
-      result,
-    });
-    if (result.type === 'problem') {
-      const kept = this.lastGood.get(object.name);
-      this.logger.warn(
-        `gs://${this.config.bucket}/${object.name} (generation ${
-          object.generation
-        }) ${result.reason}. ${
-          kept
-            ? `The catalog keeps its previous version (API ${stringifyEntityRef(
-                kept,
-              )}).`
-            : 'No API entity is made from it.'
-        }`,
+    if (
+      prev?.status === 'entity' &&
+      prev.entity &&
+      prev.generation === object.generation
+    ) {
+      // Only the object metadata changed: the content is the definition.
+      summary.unchanged++;
+      return specToEntity(
+        spec,
+        Buffer.from(prev.entity.spec.definition, 'utf8'),
+        this.config,
       );
     }
-    return result;
-  }
-
-  /** This scan's entity of an object: its current one, or its last good one when refused. */
-  private entityFor(name: string): ApiEntity | undefined {
-    const result = this.known.get(name)?.result;
-    if (result?.type === 'entity') return result.entity;
-    if (result?.type === 'problem') return this.lastGood.get(name);
-    return undefined;
+    try {
+      const content = await this.bucket.read(object, this.config.maxSpecSize);
+      summary.downloaded++;
+      return specToEntity(spec, content, this.config);
+    } catch (error) {
+      if (error instanceof UnreadableSpecError) {
+        return { type: 'problem', reason: error.message };
+      }
+      failures.push(`${object.name}: ${describeStorageError(error)}`);
+      return undefined;
+    }
   }
 
   /**
-   * One entity per ref: an object that held the name keeps it; among new
+   * The object's new state. A refused version, or a spec object that no
+   * longer is one, keeps the entity the catalog had for the object.
+   */
+  private stateOf(
+    object: ListedObject,
+    result: TransformResult,
+    prev: ObjectState | undefined,
+  ): ObjectState {
+    const base = {
+      name: object.name,
+      generation: object.generation,
+      metageneration: object.metageneration,
+    };
+    if (result.type === 'entity') {
+      return { ...base, status: 'entity', entity: result.entity };
+    }
+    const kept = prev?.emittedRef ? prev.entity : undefined;
+    if (result.type === 'ignored' && !(kept && formatOf(object.name))) {
+      return { ...base, status: 'ignored', reason: result.reason };
+    }
+    const reason =
+      result.type === 'ignored'
+        ? `is no longer an API spec (${result.reason})`
+        : result.reason;
+    this.logger.warn(
+      `gs://${this.config.bucket}/${object.name} (generation ${
+        object.generation
+      }) ${reason}. ${
+        kept
+          ? `The catalog keeps its previous version (API ${stringifyEntityRef(
+              kept,
+            )}).`
+          : 'No API entity is made from it.'
+      }`,
+    );
+    return {
+      ...base,
+      status: 'problem',
+      reason,
+      entity: kept,
+      emittedRef: prev?.emittedRef,
+    };
+  }
+
+  /**
+   * One entity per ref: the object that held the name keeps it; among new
    * claimants the first object name wins. Losers are reported, not emitted.
+   * Updates each state's emittedRef (recording changes in `changed`).
    */
   private resolveConflicts(
-    listed: ListedObject[],
+    known: Map<string, ObjectState>,
+    next: Map<string, ObjectState>,
+    changed: Map<string, ObjectState>,
     summary: ScanSummary,
   ): ApiEntity[] {
-    const claims = new Map<
-      string,
-      Array<{ object: string; entity: ApiEntity }>
-    >();
-    for (const object of listed) {
-      const entity = this.entityFor(object.name);
-      if (!entity) continue;
-      const ref = stringifyEntityRef(entity).toLocaleLowerCase('en-US');
-      claims.set(ref, [
-        ...(claims.get(ref) ?? []),
-        { object: object.name, entity },
-      ]);
+    const holders = new Map<string, string>();
+    for (const state of known.values()) {
+      if (state.emittedRef) holders.set(state.emittedRef, state.name);
+    }
+    const claims = new Map<string, ObjectState[]>();
+    for (const state of next.values()) {
+      if (state.status === 'ignored' || !state.entity) continue;
+      const ref = stringifyEntityRef(state.entity).toLocaleLowerCase('en-US');
+      claims.set(ref, [...(claims.get(ref) ?? []), state]);
     }
 
     const entities: ApiEntity[] = [];
+    const emitted = new Map<string, string>(); // object name -> ref
     const reported = new Set<string>();
-    const holders = new Map<string, string>();
     for (const [ref, claimants] of claims) {
-      const holder = this.holders.get(ref);
       // The holder first, then by object name.
-      const rank = (c: { object: string }) =>
-        `${c.object === holder ? 0 : 1}${c.object}`;
-      const sorted = [...claimants].sort((a, b) =>
+      const rank = (s: ObjectState) =>
+        `${s.name === holders.get(ref) ? 0 : 1}${s.name}`;
+      const [winner, ...losers] = [...claimants].sort((a, b) =>
         rank(a) < rank(b) ? -1 : 1,
       );
-      const [winner, ...losers] = sorted;
-      entities.push(winner.entity);
-      holders.set(ref, winner.object);
-      this.lastGood.set(winner.object, winner.entity);
+      entities.push(winner.entity!);
+      emitted.set(winner.name, ref);
       for (const loser of losers) {
         summary.conflicts++;
-        const message = `gs://${this.config.bucket}/${loser.object} would make API ${ref}, which gs://${this.config.bucket}/${winner.object} already provides; it is left out. Give one of them another name (x-backstage-name in the spec or the object metadata backstage-name).`;
+        const message = `gs://${this.config.bucket}/${loser.name} would make API ${ref}, which gs://${this.config.bucket}/${winner.name} already provides; it is left out. Give one of them another name (x-backstage-name in the spec or the object metadata backstage-name).`;
         reported.add(message);
         if (!this.reportedConflicts.has(message)) this.logger.warn(message);
       }
     }
-    this.holders.clear();
-    for (const [ref, object] of holders) this.holders.set(ref, object);
     this.reportedConflicts = reported;
+
+    for (const state of next.values()) {
+      const ref = emitted.get(state.name);
+      if (state.emittedRef !== ref) {
+        const updated = { ...state, emittedRef: ref };
+        next.set(state.name, updated);
+        changed.set(state.name, updated);
+      }
+    }
     return entities;
   }
 }

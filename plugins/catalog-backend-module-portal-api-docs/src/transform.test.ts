@@ -5,6 +5,7 @@ import {
   TransformOptions,
   TransformResult,
 } from './transform';
+import { aliasBomb } from './testFixtures';
 
 const options: TransformOptions = {
   prefix: 'apis/',
@@ -305,17 +306,7 @@ describe('specToEntity: bad input is refused with the reason', () => {
   });
 
   it('a YAML alias bomb', () => {
-    const bomb = [
-      'openapi: 3.0.0',
-      'info: { title: bomb, version: "1" }',
-      'a: &a [x, x, x, x, x, x, x, x, x, x]',
-      'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]',
-      'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]',
-      'd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]',
-      'e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]',
-      'f: [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]',
-    ].join('\n');
-    expect(problemOf(run('apis/bomb.yaml', bomb))).toMatch(
+    expect(problemOf(run('apis/bomb.yaml', aliasBomb(5)))).toMatch(
       /YAML aliases expand beyond the limit of 100/,
     );
     // A few aliases are fine.
@@ -338,6 +329,61 @@ describe('specToEntity: bad input is refused with the reason', () => {
     );
     expect(problemOf(run('apis/r.yaml', relative))).toMatch(
       /\$ref "\.\/common\.yaml#\/Payment"/,
+    );
+  });
+
+  it('an $id that rebases references onto a URL, and $dynamicRef to another document', () => {
+    const withId = `openapi: 3.1.0\ninfo: { title: T, version: "1" }\ncomponents:\n  schemas:\n    X:\n      $id: https://evil.example/schemas/\n      properties: { a: { $ref: '#/$defs/A' } }\n`;
+    expect(problemOf(run('apis/r.yaml', withId))).toMatch(
+      /\$id "https:\/\/evil\.example\/schemas\/" at \/components\/schemas\/X\/\$id/,
+    );
+    const dynamic = `openapi: 3.1.0\ninfo: { title: T, version: "1" }\ncomponents:\n  schemas:\n    X: { $dynamicRef: 'other.json#node' }\n`;
+    expect(problemOf(run('apis/r.yaml', dynamic))).toMatch(
+      /\$dynamicRef "other\.json#node"/,
+    );
+    // Anchors inside the document are fine.
+    const local = dynamic.replace('other.json#node', '#node');
+    expect(run('apis/r.yaml', local).type).toBe('entity');
+  });
+
+  it('an unquoted version number, with the fix named', () => {
+    expect(problemOf(run('apis/a.yaml', 'swagger: 2.0\ninfo: {}\n'))).toBe(
+      'has swagger: 2 as a number; write the version as a string (swagger: "2.0")',
+    );
+    expect(problemOf(run('apis/a.yaml', 'openapi: 3.1\ninfo: {}\n'))).toMatch(
+      /openapi: 3\.1 as a number/,
+    );
+  });
+
+  it('an empty spec', () => {
+    expect(problemOf(run('apis/a.yaml', '  \n'))).toBe('is empty');
+  });
+
+  it('x-backstage-* values that are empty fall through; invalid references are refused', () => {
+    const spec = (extra: string) =>
+      `openapi: 3.0.0\n${extra}\ninfo: { title: T, version: "1" }\n`;
+    const fallThrough = entityOf(
+      run(
+        'apis/billing/x.yaml',
+        spec('x-backstage-lifecycle: ""\nx-backstage-system: " "'),
+      ),
+    );
+    expect(fallThrough.spec).toMatchObject({
+      lifecycle: 'production',
+      system: 'billing',
+    });
+    expect(
+      problemOf(run('apis/x.yaml', spec('x-backstage-owner: "team a!!"'))),
+    ).toMatch(/invalid owner "team a!!": not a valid entity name/);
+    expect(
+      problemOf(
+        run('apis/x.yaml', spec('x-backstage-provided-by: "Bad Name!"')),
+      ),
+    ).toMatch(/invalid provided-by "Bad Name!"/);
+    expect(
+      problemOf(run('apis/x.yaml', spec('x-backstage-provided-by: api:other'))),
+    ).toBe(
+      'has provided-by "api:other", which is not a component (APIs are provided and consumed by components)',
     );
   });
 

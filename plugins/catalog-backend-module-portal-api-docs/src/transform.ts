@@ -120,6 +120,7 @@ export function specToEntity(
       );
     }
     const text = decodeText(content);
+    if (!text.trim()) throw new Refused('is empty');
     const spec =
       format === 'graphql'
         ? parseGraphqlSpec(text)
@@ -182,10 +183,19 @@ function parseDocumentSpec(
   }
   if (!isRecord(doc)) return undefined;
 
+  for (const key of ['openapi', 'swagger', 'asyncapi']) {
+    if (typeof doc[key] === 'number') {
+      throw new Refused(
+        `has ${key}: ${
+          doc[key]
+        } as a number; write the version as a string (${key}: "${
+          key === 'swagger' ? '2.0' : doc[key]
+        }")`,
+      );
+    }
+  }
   const version = (key: string) =>
-    typeof doc[key] === 'string' || typeof doc[key] === 'number'
-      ? String(doc[key])
-      : undefined;
+    typeof doc[key] === 'string' ? doc[key] : undefined;
   let type: ParsedSpec['type'];
   if (version('openapi') !== undefined) {
     if (!/^3\.\d+(\.\d+)?$/.test(version('openapi')!)) {
@@ -230,8 +240,12 @@ function parseDocumentSpec(
   const extensions: Fields = {};
   for (const field of FIELDS) {
     const value = doc[`x-backstage-${field}`] ?? info[`x-backstage-${field}`];
-    if (value === undefined) continue;
-    if (typeof value === 'string' || isStringArray(value)) {
+    if (value === undefined || value === null) continue;
+    if (typeof value === 'string') {
+      if (value.trim()) extensions[field] = value.trim();
+    } else if (typeof value === 'number' && field === 'version') {
+      extensions[field] = String(value);
+    } else if (isStringArray(value)) {
       extensions[field] = value;
     } else {
       throw new Refused(`has x-backstage-${field} that is not a string`);
@@ -264,15 +278,9 @@ function rejectRemoteRefs(doc: Record<string, unknown>) {
     seen.add(node);
     for (const [key, value] of Object.entries(node)) {
       const at = `${path}/${key}`;
-      if (
-        key === '$ref' &&
-        typeof value === 'string' &&
-        !value.startsWith('#')
-      ) {
+      if (isRemoteReference(key, value)) {
         throw new Refused(
-          `refers to another document ($ref "${value}" at ${
-            at || '/'
-          }); only references inside the spec (#/...) are accepted, so bundle it first (e.g. redocly bundle)`,
+          `refers to another document (${key} "${value}" at ${at}); only references inside the spec (#/...) are accepted, so bundle it first (e.g. redocly bundle)`,
         );
       }
       stack.push({ node: value, path: at });
@@ -280,12 +288,24 @@ function rejectRemoteRefs(doc: Record<string, unknown>) {
   }
 }
 
+/**
+ * `$ref` (and JSON Schema 2019+/2020-12's `$dynamicRef`, `$recursiveRef`)
+ * to another document, or an `$id` that rebases references onto a URL.
+ */
+function isRemoteReference(key: string, value: unknown) {
+  if (typeof value !== 'string') return false;
+  if (key === '$ref' || key === '$dynamicRef' || key === '$recursiveRef') {
+    return !value.startsWith('#');
+  }
+  return key === '$id' && /^[a-z][a-z0-9+.-]*:|^\/\//i.test(value);
+}
+
 const GRAPHQL_HEADER = /^#\s*x-backstage-([a-z-]+)\s*:\s*(.*?)\s*$/;
 
 function parseGraphqlSpec(text: string): ParsedSpec {
   let document;
   try {
-    document = parseGraphql(text, { noLocation: true, maxTokens: 200_000 });
+    document = parseGraphql(text, { noLocation: true });
   } catch (error) {
     throw new Refused(
       `is not a valid GraphQL schema: ${firstLine((error as Error).message)}`,
@@ -449,13 +469,31 @@ function checkRef(
   defaultKind: string,
   defaultNamespace: string,
 ) {
+  let parsed;
   try {
-    return parseEntityRef(ref, { defaultKind, defaultNamespace });
+    parsed = parseEntityRef(ref, { defaultKind, defaultNamespace });
   } catch (error) {
     throw new Refused(
       `has an invalid ${field} "${ref}": ${(error as Error).message}`,
     );
   }
+  if (
+    !KubernetesValidatorFunctions.isValidObjectName(parsed.name) ||
+    !KubernetesValidatorFunctions.isValidNamespace(parsed.namespace)
+  ) {
+    throw new Refused(
+      `has an invalid ${field} "${ref}": not a valid entity name or namespace`,
+    );
+  }
+  if (
+    (field === 'provided-by' || field === 'consumed-by') &&
+    parsed.kind.toLocaleLowerCase('en-US') !== 'component'
+  ) {
+    throw new Refused(
+      `has ${field} "${ref}", which is not a component (APIs are provided and consumed by components)`,
+    );
+  }
+  return parsed;
 }
 
 function nonEmpty(value: string | undefined) {

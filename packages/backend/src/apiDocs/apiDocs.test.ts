@@ -194,6 +194,17 @@ describe('API docs from Cloud Storage in the catalog', () => {
       const e = await getEntity(server, 'api/default/refunds-api');
       return e?.metadata.title === 'Refunds API v2' ? e : undefined;
     });
+    // The new version names no providers or consumers: the links go, both ways.
+    await waitFor('payments-service without refunds-api', async () => {
+      const e = await getEntity(server, 'component/default/payments-service');
+      return e &&
+        !relations(e, 'providesApi').includes('api:default/refunds-api')
+        ? e
+        : undefined;
+    });
+    const updated = await getEntity(server, 'api/default/refunds-api');
+    expect(relations(updated, 'apiProvidedBy')).toEqual([]);
+    expect(relations(updated, 'apiConsumedBy')).toEqual([]);
     await waitFor('the new API', () =>
       getEntity(server, 'api/default/chargebacks'),
     );
