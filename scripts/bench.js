@@ -20,9 +20,10 @@
 //                        the local Cloud Storage server: spawn on an empty
 //                        database -> all 1,000 API entities in the catalog
 //                        (median of BENCH_API_DOCS_RUNS, default 3)
-//   api_docs_rescan_ms   a scan with nothing changed (listing + the full
-//                        mutation, nothing downloaded), from the provider's
-//                        log line (median of three rescans per run).
+//   api_docs_rescan_ms   a scan with nothing changed (state from the database,
+//                        listing, the full mutation; nothing downloaded), from
+//                        the provider's log line, in a restarted server
+//                        (median of the first three scans of each run).
 //                        BENCH_ONLY=api-docs runs just these.
 // Needs `yarn build:backend` first; starts its own PostgreSQL.
 'use strict';
@@ -271,8 +272,9 @@ async function apiDocsIngestion(tree, token) {
         } finally {
           await server.stop();
         }
-        // Rescans: the same database, a scan every 3 s; the first scan of
-        // the new process downloads everything, the later ones nothing.
+        // Rescans: a new process on the same database, a scan every 3 s. The
+        // scan state is in the database, so even its first scan downloads
+        // nothing; only scans that downloaded nothing are counted.
         const again = portal.startServer({
           tree,
           env,
