@@ -18,13 +18,9 @@
 // STORAGE_EMULATOR_HOST=<url>. SIGTERM/SIGINT stop it.
 'use strict';
 const { seedFromDir, startGcsFake } = require('./lib/gcs-fake');
+const { option, serve } = require('./lib/cli');
 
-function option(name, fallback) {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : fallback;
-}
-
-async function main() {
+serve(async () => {
   const bucket = option('bucket', 'portal-api-docs');
   const seed = option('seed');
   const objects = seed
@@ -36,20 +32,8 @@ async function main() {
     buckets: { [bucket]: objects },
     auth: lifetime ? { tokenLifetimeSeconds: Number(lifetime) } : undefined,
   });
-  process.stdout.write(
-    `${JSON.stringify({
-      ready: true,
-      url: fake.url,
-      bucket,
-      objects: Object.keys(objects).length,
-    })}\n`,
-  );
-  const stop = () => fake.stop().then(() => process.exit(0));
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
-}
-
-main().catch(error => {
-  console.error(error);
-  process.exit(1);
+  return {
+    ready: { url: fake.url, bucket, objects: Object.keys(objects).length },
+    stop: () => fake.stop(),
+  };
 });

@@ -11,13 +11,9 @@
 // GITHUB_ORG=<org>. SIGTERM/SIGINT stop it.
 'use strict';
 const { generateOrg, startGithubFake } = require('./lib/github-fake');
+const { option, serve } = require('./lib/cli');
 
-function option(name, fallback) {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : fallback;
-}
-
-async function main() {
+serve(async () => {
   const state = generateOrg({
     org: option('org', 'acme'),
     repos: Number(option('repos', 20)),
@@ -28,20 +24,8 @@ async function main() {
     state,
     port: Number(option('port', 0)),
   });
-  process.stdout.write(
-    `${JSON.stringify({
-      ready: true,
-      url: fake.url,
-      org: state.org,
-      token: fake.token,
-    })}\n`,
-  );
-  const stop = () => fake.close().then(() => process.exit(0));
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
-}
-
-main().catch(error => {
-  console.error(error);
-  process.exit(1);
+  return {
+    ready: { url: fake.url, org: state.org, token: fake.token },
+    stop: () => fake.close(),
+  };
 });
