@@ -164,6 +164,8 @@ function contractEnv({ pg, port, token, okta }) {
     OKTA_AUTH_SERVER_ID: okta?.authServerId ?? 'default',
     OKTA_ADMIN_GROUP: 'Portal Admins',
     AUTH_SESSION_SECRET: 'test-session-secret-0123456789abcdef',
+    // Trace resource names in the Cloud Logging format.
+    GOOGLE_CLOUD_PROJECT: 'portal-e2e',
     ...(token ? { PORTAL_API_TOKEN: token } : {}),
   };
 }

@@ -149,6 +149,12 @@ export const deploymentContract: ReadonlyArray<ContractVariable> = [
       /^https?:\/\/[^\s/]+/.test(value) ? undefined : 'must be a URL',
   },
   {
+    name: 'GOOGLE_CLOUD_PROJECT',
+    required: false,
+    description:
+      "project id for trace links in the logs (projects/<id>/traces/<trace>); Cloud Logging groups a request's lines by it",
+  },
+  {
     name: 'API_DOCS_BUCKET',
     required: false,
     description:

@@ -1,6 +1,7 @@
 import type { Server, ServerResponse } from 'node:http';
 import type { Express } from 'express';
 import { rootHttpRouterServiceFactory } from '@backstage/backend-defaults/rootHttpRouter';
+import { requestTraceMiddleware } from './cloudLogging';
 import type {
   LoggerService,
   RootLifecycleService,
@@ -98,6 +99,8 @@ export function installDrain(
  */
 export const portalRootHttpRouterServiceFactory = rootHttpRouterServiceFactory({
   configure({ app, server, applyDefaults, lifecycle, logger }) {
+    // First: the request's trace for every line logged while handling it.
+    app.use(requestTraceMiddleware);
     const beginDrain = installDrain(app, server, logger);
     // The router's factory is root-scoped, so this is the root lifecycle,
     // whose before-shutdown hooks run ahead of the server's own stop.

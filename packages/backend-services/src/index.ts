@@ -32,6 +32,17 @@ export {
 } from './githubRateLimits';
 export type { GithubRateLimitWaitOptions } from './githubRateLimits';
 export {
+  cloudLoggingFormat,
+  cloudLoggingOptionsFromEnv,
+  currentRequestTrace,
+  parseTraceHeaders,
+  portalRootLoggerServiceFactory,
+  requestTraceMiddleware,
+  toCloudLoggingEntry,
+  writeStartupLog,
+} from './cloudLogging';
+export type { CloudLoggingOptions, RequestTrace } from './cloudLogging';
+export {
   installDrain,
   portalRootHttpRouterServiceFactory,
   DRAIN_LIMIT_MS,

@@ -11,6 +11,7 @@ import {
   createContractSubstitution,
   deploymentContract,
 } from './contract';
+import { writeStartupLog } from './cloudLogging';
 import { applyGithubAvailability } from './github';
 import { dropTokenlessStaticAccess } from './staticAccess';
 
@@ -65,15 +66,14 @@ export async function loadPortalConfig(
   }
   // Static access without a token (PORTAL_API_TOKEN unset): disabled.
   for (const subject of dropped) {
-    // eslint-disable-next-line no-console
-    console.log(
+    writeStartupLog(
+      'INFO',
       `Static external access '${subject}' has no token (PORTAL_API_TOKEN unset?); no static token is accepted for it`,
     );
   }
   // GitHub ingestion without an organisation or credentials: off.
   for (const line of off) {
-    // eslint-disable-next-line no-console
-    console.log(`${line}; see docs/github.md`);
+    writeStartupLog('INFO', `${line}; see docs/github.md`);
   }
   if (data === raw) {
     return config;

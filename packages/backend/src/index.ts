@@ -7,17 +7,21 @@ import {
   portalLoggerServiceFactory,
   portalPermissionsServiceFactory,
   portalRootConfigServiceFactory,
+  portalRootLoggerServiceFactory,
   portalRootHttpRouterServiceFactory,
   portalSchedulerServiceFactory,
+  writeStartupLog,
 } from '@internal/backend-services';
 
 const backend = createBackend();
 
-// Service overrides: config with the deployment-contract check, connection
+// Service overrides: config with the deployment-contract check, Cloud
+// Logging's JSON format in production (severity, trace, httpRequest), connection
 // draining on SIGTERM, permission denials logged, failed GitHub calls logged
 // with their organisation and step, GitHub rate limits waited out by the
 // scheduled syncs.
 backend.add(portalRootConfigServiceFactory);
+backend.add(portalRootLoggerServiceFactory);
 backend.add(portalLoggerServiceFactory);
 backend.add(portalSchedulerServiceFactory);
 backend.add(portalRootHttpRouterServiceFactory);
@@ -88,7 +92,6 @@ backend.add(import('@backstage/plugin-signals-backend'));
 // A start-up failure (e.g. a missing contract variable) must end the process,
 // whatever handlers plugins registered, so Cloud Run sees the failure.
 backend.start().catch(error => {
-  // eslint-disable-next-line no-console
-  console.error('Backend failed to start up:', error);
+  writeStartupLog('ERROR', 'Backend failed to start up:', error);
   process.exit(1);
 });
