@@ -13,7 +13,7 @@ export APP_BASE_URL=https://portal.example.com POSTGRES_HOST=db.internal \
   GITHUB_ORG=acme GITHUB_TOKEN=placeholder GITHUB_APP_ID=12345 \
   GITHUB_APP_PRIVATE_KEY='-----BEGIN RSA PRIVATE KEY-----placeholder' \
   GITHUB_APP_CLIENT_ID=placeholder GITHUB_APP_CLIENT_SECRET=placeholder \
-  GITHUB_WEBHOOK_SECRET=placeholder-webhook-secret
+  GITHUB_WEBHOOK_SECRET=placeholder-webhook-secret REDIS_URL=redis://10.0.0.3:6379
 check --config app-config.yaml --config app-config.production.yaml
 check --config app-config.yaml --config app-config.production.yaml --config examples/app-config.demo.yaml
 

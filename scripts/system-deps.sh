@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Debian packages the test suite needs: PostgreSQL (throwaway clusters) and
-# Chromium (Playwright). Installs what is missing when run as root; otherwise
-# says what to install.
+# Debian packages the test suite needs: PostgreSQL (throwaway clusters),
+# Redis (the shared cache) and Chromium (Playwright). Installs what is
+# missing when run as root; otherwise says what to install.
 set -euo pipefail
 missing=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || missing+=(chromium)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ]; then

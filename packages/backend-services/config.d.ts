@@ -2,6 +2,14 @@ import { HumanDuration } from '@backstage/types';
 
 export interface Config {
   portal?: {
+    cache?: {
+      /**
+       * The longest a cache operation may take (default 500 ms). A slower or
+       * failed read is a miss, a slower write is given up, so requests go on
+       * while Redis (REDIS_URL) is away.
+       */
+      timeout?: HumanDuration | string;
+    };
     github?: {
       /**
        * A scheduled GitHub sync (teams and members, repository discovery)

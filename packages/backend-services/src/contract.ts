@@ -155,6 +155,16 @@ export const deploymentContract: ReadonlyArray<ContractVariable> = [
       "project id for trace links in the logs (projects/<id>/traces/<trace>); Cloud Logging groups a request's lines by it",
   },
   {
+    name: 'REDIS_URL',
+    required: false,
+    description:
+      'Memorystore (Redis) URL shared by all instances, e.g. redis://10.0.0.3:6379; unset means an in-memory cache per instance',
+    validate: value =>
+      /^rediss?:\/\/[^\s/]+/.test(value)
+        ? undefined
+        : 'must be a redis:// or rediss:// URL, e.g. redis://10.0.0.3:6379',
+  },
+  {
     name: 'API_DOCS_BUCKET',
     required: false,
     description:

@@ -32,6 +32,12 @@ export {
 } from './githubRateLimits';
 export type { GithubRateLimitWaitOptions } from './githubRateLimits';
 export {
+  applyCacheAvailability,
+  DEFAULT_CACHE_TIMEOUT_MS,
+  portalCacheServiceFactory,
+  withCacheTimeouts,
+} from './cache';
+export {
   cloudLoggingFormat,
   cloudLoggingOptionsFromEnv,
   currentRequestTrace,

@@ -11,6 +11,7 @@ import {
   createContractSubstitution,
   deploymentContract,
 } from './contract';
+import { applyCacheAvailability } from './cache';
 import { writeStartupLog } from './cloudLogging';
 import { applyGithubAvailability } from './github';
 import { dropTokenlessStaticAccess } from './staticAccess';
@@ -64,6 +65,8 @@ export async function loadPortalConfig(
     config.close();
     throw error;
   }
+  // Redis configured but REDIS_URL unset: the cache is in memory.
+  ({ data } = applyCacheAvailability(data));
   // Static access without a token (PORTAL_API_TOKEN unset): disabled.
   for (const subject of dropped) {
     writeStartupLog(

@@ -4,6 +4,7 @@
  */
 import { createBackend } from '@backstage/backend-defaults';
 import {
+  portalCacheServiceFactory,
   portalLoggerServiceFactory,
   portalPermissionsServiceFactory,
   portalRootConfigServiceFactory,
@@ -16,7 +17,8 @@ import {
 const backend = createBackend();
 
 // Service overrides: config with the deployment-contract check, Cloud
-// Logging's JSON format in production (severity, trace, httpRequest), connection
+// Logging's JSON format in production (severity, trace, httpRequest), the
+// cache in Redis with REDIS_URL (bounded when Redis is away), connection
 // draining on SIGTERM, permission denials logged, failed GitHub calls logged
 // with their organisation and step, GitHub rate limits waited out by the
 // scheduled syncs.
@@ -24,6 +26,7 @@ backend.add(portalRootConfigServiceFactory);
 backend.add(portalRootLoggerServiceFactory);
 backend.add(portalLoggerServiceFactory);
 backend.add(portalSchedulerServiceFactory);
+backend.add(portalCacheServiceFactory);
 backend.add(portalRootHttpRouterServiceFactory);
 backend.add(portalPermissionsServiceFactory);
 
