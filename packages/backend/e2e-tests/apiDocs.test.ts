@@ -28,12 +28,18 @@ test('the bucket specs are API entities of the production server, linked to thei
     'gs://portal-api-docs/apis/payments/refunds-api.yaml',
   );
 
-  const apis = await (
-    await get(
-      '/api/catalog/entities/by-query?filter=kind=api,metadata.annotations.api-docs/source&fields=metadata.name',
-    )
-  ).json();
-  expect(apis.items.map((e: any) => e.metadata.name).sort()).toEqual([
+  // All four, once the catalog has processed them (the first can come
+  // before the others).
+  const names = await portal.waitFor('the four bucket APIs', async () => {
+    const body = await (
+      await get(
+        '/api/catalog/entities/by-query?filter=kind=api,metadata.annotations.api-docs/source&fields=metadata.name',
+      )
+    ).json();
+    const found = body.items.map((e: any) => e.metadata.name).sort();
+    return found.length >= 4 ? found : undefined;
+  });
+  expect(names).toEqual([
     'portal-admin-api',
     'product-search',
     'refunds-api',
