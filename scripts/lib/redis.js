@@ -2,7 +2,7 @@
 // for tests and local production runs: no persistence, loopback only.
 'use strict';
 const { spawn, execFileSync } = require('node:child_process');
-const net = require('node:net');
+const { freePort } = require('./portal');
 
 function redisServerPath() {
   try {
@@ -12,17 +12,6 @@ function redisServerPath() {
   } catch {
     return undefined;
   }
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /**
