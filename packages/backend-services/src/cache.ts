@@ -47,11 +47,16 @@ export function applyCacheAvailability(data: JsonObject): {
     return { data, inMemory: false };
   }
   const connection = cache.connection;
-  const url =
-    typeof connection === 'string'
-      ? connection
-      : (connection as JsonObject | undefined)?.url;
-  if (typeof url === 'string' && url.trim()) return { data, inMemory: false };
+  const object = (
+    connection && typeof connection === 'object' ? connection : {}
+  ) as JsonObject;
+  const socket = (object.socket ?? {}) as JsonObject;
+  const url = typeof connection === 'string' ? connection : object.url;
+  const configured =
+    (typeof url === 'string' && url.trim() !== '') ||
+    (typeof socket.host === 'string' && socket.host !== '') ||
+    typeof socket.path === 'string';
+  if (configured) return { data, inMemory: false };
   const { cache: _dropped, ...rest } = backend;
   return { data: { ...data, backend: rest }, inMemory: true };
 }
@@ -108,12 +113,16 @@ export function withCacheTimeouts(
   };
 }
 
+/** A duration setting in milliseconds: a number as is, else a HumanDuration. */
+function readMs(config: Config, key: string): number | undefined {
+  if (!config.has(key)) return undefined;
+  const value = config.get(key);
+  if (typeof value === 'number') return value;
+  return durationToMilliseconds(readDurationFromConfig(config, { key }));
+}
+
 function readTimeoutMs(config: Config) {
-  return config.has('portal.cache.timeout')
-    ? durationToMilliseconds(
-        readDurationFromConfig(config, { key: 'portal.cache.timeout' }),
-      )
-    : DEFAULT_CACHE_TIMEOUT_MS;
+  return readMs(config, 'portal.cache.timeout') ?? DEFAULT_CACHE_TIMEOUT_MS;
 }
 
 /** Keys as Backstage's cache client makes them: base64, hashed when long. */
@@ -129,19 +138,21 @@ function ttlMs(ttl: number | HumanDuration | undefined) {
   return typeof ttl === 'number' ? ttl : durationToMilliseconds(ttl);
 }
 
-/** A plugin's cache over one Keyv namespace. */
-function keyvCache(make: (ttl?: number) => Keyv, ttl?: number): CacheService {
-  const keyv = make(ttl);
+/**
+ * A plugin's cache over its one Keyv namespace; `withOptions` views share
+ * it and only change the default TTL (no new store, no new listeners).
+ */
+function keyvCache(keyv: Keyv, ttl?: number): CacheService {
   return {
     get: async <T extends JsonValue>(key: string) =>
       (await keyv.get(normalizedKey(key))) as T | undefined,
     set: async (key, value, opts) => {
-      await keyv.set(normalizedKey(key), value, ttlMs(opts?.ttl));
+      await keyv.set(normalizedKey(key), value, ttlMs(opts?.ttl) ?? ttl);
     },
     delete: async key => {
       await keyv.delete(normalizedKey(key));
     },
-    withOptions: opts => keyvCache(make, ttlMs(opts.defaultTtl) ?? ttl),
+    withOptions: opts => keyvCache(keyv, ttlMs(opts.defaultTtl) ?? ttl),
   };
 }
 
@@ -165,29 +176,31 @@ function redisCaches(config: Config, logger: LoggerService) {
     if (lastError) logger.info('Redis cache connection is back');
     lastError = 0;
   });
-  const defaultTtl = config.has('backend.cache.defaultTtl')
-    ? durationToMilliseconds(
-        readDurationFromConfig(config, { key: 'backend.cache.defaultTtl' }),
-      )
-    : undefined;
+  const defaultTtl = readMs(config, 'backend.cache.defaultTtl');
   return {
     forPlugin(pluginId: string): CacheService {
       // A store per plugin: Keyv gives its store the namespace.
-      const make = (ttl?: number) =>
-        new Keyv({
-          store: new KeyvRedis(client as any, {
-            keyPrefixSeparator: ':',
-            throwOnConnectError: false,
-          }),
-          namespace: pluginId,
-          ttl: ttl ?? defaultTtl,
-          emitErrors: false,
-          useKeyPrefix: false,
-        });
-      return keyvCache(make);
+      const keyv = new Keyv({
+        store: new KeyvRedis(client as any, {
+          keyPrefixSeparator: ':',
+          throwOnConnectError: false,
+        }),
+        namespace: pluginId,
+        emitErrors: false,
+        useKeyPrefix: false,
+      });
+      return keyvCache(keyv, defaultTtl);
     },
     async close() {
-      if (client.isOpen) await client.quit().catch(() => undefined);
+      // While Redis is away quit() would wait for it: disconnect instead.
+      if (client.isReady) {
+        await Promise.race([
+          client.quit().catch(() => undefined),
+          new Promise(r => setTimeout(r, 2_000)),
+        ]);
+      } else if (client.isOpen) {
+        await client.disconnect().catch(() => undefined);
+      }
     },
   };
 }

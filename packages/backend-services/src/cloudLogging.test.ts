@@ -8,6 +8,7 @@ import { MiddlewareFactory } from '@backstage/backend-defaults/rootHttpRouter';
 import {
   cloudLoggingFormat,
   parseTraceHeaders,
+  redactionsOf,
   requestTraceMiddleware,
   writeStartupLog,
 } from './cloudLogging';
@@ -139,6 +140,22 @@ describe('the Cloud Logging format', () => {
     );
   });
 
+  it('reports only errors to Error Reporting; a warning keeps its stack', () => {
+    const { logger, entries } = capture();
+    logger.warn('Retrying', new Error('socket hang up') as any);
+    const [warning] = entries();
+    expect(warning.severity).toBe('WARNING');
+    expect(warning.stack_trace).toMatch(/^Error: socket hang up/);
+    expect(warning['@type']).toBeUndefined();
+  });
+
+  it('never throws from logging, whatever the message', () => {
+    const { logger, entries } = capture();
+    const weird = Object.create(null);
+    expect(() => logger.info(weird as any)).not.toThrow();
+    expect(entries()[0].severity).toBe('INFO');
+  });
+
   it('redacts secrets in the message and in fields', () => {
     const { logger, lines } = capture();
     logger.addRedactions(['hunter2-session-secret']);
@@ -146,6 +163,16 @@ describe('the Cloud Logging format', () => {
       header: 'Bearer hunter2-session-secret',
     });
     expect(lines[0]).not.toContain('hunter2');
+    // A multi-line secret appears escaped in a JSON line; the Redis URL
+    // (it may hold a password) is not marked secret by the schema.
+    const pem = '-----BEGIN KEY-----\nsecretline\n-----END KEY-----';
+    const config = new ConfigReader({
+      backend: { cache: { connection: { url: 'redis://:pw-xyz@10.0.0.3' } } },
+    });
+    logger.addRedactions(redactionsOf(config, () => [pem]));
+    logger.info(`key: ${pem}`, { url: 'redis://:pw-xyz@10.0.0.3' });
+    expect(lines[1]).not.toContain('secretline');
+    expect(lines[1]).not.toContain('pw-xyz');
     expect(JSON.parse(lines[0])).toMatchObject({
       message: 'token *** used',
       header: 'Bearer ***',

@@ -141,9 +141,11 @@ export function toCloudLoggingEntry(
       text = text ? `${text}\n${errorStack}` : errorStack;
     }
     entry.stack_trace = errorStack;
-    entry['@type'] =
-      'type.googleapis.com/google.devtools.clouderrorreporting.v1beta1.ReportedErrorEvent';
-    if (options.serviceContext) entry.serviceContext = options.serviceContext;
+    if (entry.severity === 'ERROR') {
+      entry['@type'] =
+        'type.googleapis.com/google.devtools.clouderrorreporting.v1beta1.ReportedErrorEvent';
+      if (options.serviceContext) entry.serviceContext = options.serviceContext;
+    }
   }
   entry.message = text;
   if (rest.timestamp === undefined) entry.time = new Date().toISOString();
@@ -210,6 +212,24 @@ function httpRequestOf(record: Record<string, unknown>) {
   return request;
 }
 
+/** Logging must not throw: an entry that cannot be built is written plainly. */
+function safeEntry(
+  info: Record<string, unknown>,
+  options: CloudLoggingOptions,
+) {
+  try {
+    return toCloudLoggingEntry(info, options);
+  } catch {
+    let message: string;
+    try {
+      message = String(info.message);
+    } catch {
+      message = '[message not printable]';
+    }
+    return { severity: SEVERITY[String(info.level)] ?? 'DEFAULT', message };
+  }
+}
+
 /** A winston format writing Cloud Logging entries as JSON lines. */
 export function cloudLoggingFormat(options: CloudLoggingOptions) {
   return winston.format.combine(
@@ -220,7 +240,7 @@ export function cloudLoggingFormat(options: CloudLoggingOptions) {
           Object.fromEntries(
             Object.getOwnPropertySymbols(info).map(s => [s, (info as any)[s]]),
           ),
-          toCloudLoggingEntry(info as Record<string, unknown>, options),
+          safeEntry(info as Record<string, unknown>, options),
         ) as any,
     )(),
     winston.format.json(),
@@ -272,6 +292,28 @@ export function writeStartupLog(
   );
 }
 
+/**
+ * The config's secrets as they appear in a JSON line too (newlines, quotes
+ * and backslashes escaped: PEM keys, JSON credentials), plus the Redis URL,
+ * which may hold a password and which the schema does not mark secret.
+ */
+export function redactionsOf(
+  config: Config,
+  enumerate: (config: Config) => Iterable<string>,
+): string[] {
+  const secrets = [...enumerate(config)];
+  const connection = config.getOptional('backend.cache.connection');
+  const url =
+    typeof connection === 'string'
+      ? connection
+      : (connection as { url?: unknown } | undefined)?.url;
+  if (typeof url === 'string' && url) secrets.push(url);
+  return [
+    ...secrets,
+    ...secrets.map(secret => JSON.stringify(secret).slice(1, -1)),
+  ];
+}
+
 function readLoggerConfig(config: Config) {
   return {
     level: config.getOptionalString('backend.logger.level'),
@@ -303,9 +345,10 @@ export const portalRootLoggerServiceFactory = createServiceFactory({
           : WinstonLogger.colorFormat(),
       transports: [new winston.transports.Console()],
     });
-    const secrets = await createConfigSecretEnumerator({ logger });
-    logger.addRedactions(secrets(config));
-    config.subscribe?.(() => logger.addRedactions(secrets(config)));
+    const enumerate = await createConfigSecretEnumerator({ logger });
+    const redact = () => logger.addRedactions(redactionsOf(config, enumerate));
+    redact();
+    config.subscribe?.(redact);
     logger.setLevelOverrides(settings.overrides);
     return logger;
   },
