@@ -26,10 +26,11 @@ test.describe('Create → Service on Cloud Run', () => {
       state: generateOrg({ repos: 1, users: 1, teams: 1 }),
     });
     pg = portal.startPostgres(path.join(portal.workDir, 'e2e-scaffolder-pg'));
+    const token = `scaffolder-e2e-${Date.now()}-0123456789`;
     server = portal.startServer({
       tree: process.env.PORTAL_TREE,
       env: {
-        ...portal.contractEnv({ pg, port: await portal.freePort() }),
+        ...portal.contractEnv({ pg, port: await portal.freePort(), token }),
         // The integration only: no organisation, so no discovery.
         GITHUB_TOKEN: fake.token,
         GITHUB_API_URL: fake.url,
@@ -37,6 +38,25 @@ test.describe('Create → Service on Cloud Run', () => {
       logFile: path.join(portal.workDir, 'e2e-scaffolder.log'),
     });
     await server.waitReady();
+    // Sign in only once the guest user and its groups are in the catalog:
+    // the token carries the memberships then, and registering the new
+    // entity ('members' may create locations) is allowed. Signing in
+    // earlier gave a token without them (seen once: 403 at the last step).
+    await portal.waitFor(
+      'the guest user with its groups',
+      async () => {
+        const res = await fetch(
+          `${server.base}/api/catalog/entities/by-name/user/default/guest`,
+          { headers: { Authorization: `Bearer ${token}` } },
+        );
+        if (res.status !== 200) return undefined;
+        const user = await res.json();
+        return user.relations?.some((r: any) => r.type === 'memberOf')
+          ? true
+          : undefined;
+      },
+      120_000,
+    );
   });
 
   test.afterAll(async () => {
