@@ -2,6 +2,15 @@ import { HumanDuration } from '@backstage/types';
 
 export interface Config {
   portal?: {
+    secrets?: {
+      /**
+       * How often contract variables holding a Secret Manager reference
+       * (`sm://<project>/<secret>`, not pinned to a version number) are read
+       * again (default 10 minutes; 0 or false: never). A rotated value
+       * reloads the configuration: whatever reads it live sees the new one.
+       */
+      refreshInterval?: HumanDuration | string | number | false;
+    };
     cache?: {
       /**
        * The longest a cache operation may take (default 500 ms). A slower or

@@ -20,6 +20,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const zlib = require('node:zlib');
 const { CRC32C } = require('@google-cloud/storage');
+const { createMetadataServer, PROJECT } = require('./gce-metadata-fake');
 
 const CONTENT_TYPES = {
   '.json': 'application/json',
@@ -39,8 +40,6 @@ const REASONS = {
   412: 'conditionNotMet',
   429: 'rateLimitExceeded',
 };
-const PROJECT = { id: 'fake-project', number: '123456789012' };
-const SA_EMAIL = `fake-sa@${PROJECT.id}.iam.gserviceaccount.com`;
 // `/storage/v1/...` (apiEndpoint), `/...` (STORAGE_EMULATOR_HOST) and
 // `/download/storage/v1/...` (mediaLink): bucket, `/o`, object name.
 const STORAGE_PATH =
@@ -86,14 +85,14 @@ function sendError(res, status, message, reason, headers) {
 function startGcsFake({ port = 0, buckets = {}, auth, pageSize = 1000 } = {}) {
   const store = new Map(); // bucket -> Map(name -> object)
   const faults = [];
-  const tokens = new Map(); // access token -> expiry (ms)
+  const metadataServer = auth && createMetadataServer(auth);
   let lastGeneration = 0;
   const fake = {
     url: '',
     port: 0,
     counts: { list: 0, media: 0, get: 0, token: 0 },
     requests: [],
-    tokensIssued: [],
+    tokensIssued: metadataServer ? metadataServer.tokensIssued : [],
   };
 
   function resource(o) {
@@ -203,53 +202,6 @@ function startGcsFake({ port = 0, buckets = {}, auth, pageSize = 1000 } = {}) {
     };
   }
 
-  function metadataServer(req, res, url) {
-    const p = url.pathname
-      .replace(/\/+$/, '')
-      .replace(/service-accounts\/[^/]+/, 'service-accounts/default');
-    const sa = '/computeMetadata/v1/instance/service-accounts/default';
-    if (p === `${sa}/token`) fake.counts.token += 1;
-    const text = body => {
-      res.writeHead(200, { 'content-type': 'application/text' });
-      res.end(body);
-    };
-    if (p === '') return text('computeMetadata/\n');
-    if (req.headers['metadata-flavor'] !== 'Google') {
-      res.writeHead(403, { 'content-type': 'text/html; charset=UTF-8' });
-      return res.end('Missing required header: "Metadata-Flavor"\n');
-    }
-    const v1 = '/computeMetadata/v1';
-    const answers = {
-      [v1]: 'instance/\nproject/\nuniverse/\n',
-      [`${v1}/instance`]: 'service-accounts/\n',
-      [`${v1}/instance/service-accounts`]: `default/\n${SA_EMAIL}/\n`,
-      [sa]: 'aliases\nemail\nscopes\ntoken\n',
-      [`${sa}/aliases`]: 'default\n',
-      [`${sa}/email`]: SA_EMAIL,
-      [`${sa}/scopes`]: 'https://www.googleapis.com/auth/cloud-platform\n',
-      [`${v1}/project/project-id`]: PROJECT.id,
-      [`${v1}/project/numeric-project-id`]: PROJECT.number,
-      [`${v1}/universe/universe-domain`]: 'googleapis.com',
-    };
-    if (p === `${sa}/token`) {
-      const token = `ya29.fake-${crypto.randomBytes(24).toString('base64url')}`;
-      const lifetime = auth.tokenLifetimeSeconds;
-      tokens.set(token, Date.now() + lifetime * 1000);
-      fake.tokensIssued.push(token);
-      return sendJson(res, 200, {
-        access_token: token,
-        expires_in: auth.advertisedLifetimeSeconds ?? lifetime,
-        token_type: 'Bearer',
-      });
-    }
-    const answer = answers[p];
-    if (answer === undefined) {
-      res.writeHead(404, { 'content-type': 'text/html; charset=UTF-8' });
-      return res.end('Not Found\n');
-    }
-    return text(answer);
-  }
-
   function handle(req, res) {
     const url = new URL(req.url, 'http://localhost');
     const query = Object.fromEntries(url.searchParams);
@@ -260,9 +212,11 @@ function startGcsFake({ port = 0, buckets = {}, auth, pageSize = 1000 } = {}) {
       query,
       ...(authorization && { authorization }),
     });
-    if (auth) res.setHeader('Metadata-Flavor', 'Google');
-    if (auth && /^\/(computeMetadata\/|$)/.test(url.pathname)) {
-      return metadataServer(req, res, url);
+    if (metadataServer?.matches(url.pathname)) {
+      const before = metadataServer.tokenRequests;
+      metadataServer.handle(req, res, url);
+      fake.counts.token += metadataServer.tokenRequests - before;
+      return undefined;
     }
     const match = STORAGE_PATH.exec(url.pathname);
     let op;
@@ -274,8 +228,7 @@ function startGcsFake({ port = 0, buckets = {}, auth, pageSize = 1000 } = {}) {
     if (op in fake.counts) fake.counts[op] += 1;
 
     if (auth) {
-      const token = /^Bearer (.+)$/i.exec(authorization ?? '')?.[1];
-      if (!(tokens.get(token) > Date.now())) {
+      if (!metadataServer.authorized(authorization)) {
         return sendError(res, 401, 'Invalid Credentials', 'authError', {
           'www-authenticate': 'Bearer realm="https://accounts.google.com/"',
         });

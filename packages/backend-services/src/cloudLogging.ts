@@ -20,6 +20,7 @@ import { WinstonLogger } from '@backstage/backend-defaults/rootLogger';
 import { Config } from '@backstage/config';
 import { JsonObject } from '@backstage/types';
 import * as winston from 'winston';
+import { secretValuesOf } from './secrets';
 
 /** The trace of the request a log line belongs to. */
 export interface RequestTrace {
@@ -301,7 +302,8 @@ export function redactionsOf(
   config: Config,
   enumerate: (config: Config) => Iterable<string>,
 ): string[] {
-  const secrets = [...enumerate(config)];
+  // Values from Secret Manager, whatever config key they landed in.
+  const secrets = [...enumerate(config), ...secretValuesOf(config)];
   const connection = config.getOptional('backend.cache.connection');
   const url =
     typeof connection === 'string'

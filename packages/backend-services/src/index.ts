@@ -13,6 +13,20 @@ export {
 export type { ContractVariable } from './contract';
 export { loadPortalConfig, portalRootConfigServiceFactory } from './rootConfig';
 export type { LoadPortalConfigOptions } from './rootConfig';
+export {
+  createSecretManagerAccessor,
+  describeAccessFailure,
+  EnvironmentSecrets,
+  isSecretReference,
+  parseSecretReference,
+  SecretResolutionError,
+  secretValuesOf,
+} from './secrets';
+export type {
+  AccessedSecret,
+  SecretAccessor,
+  SecretReference,
+} from './secrets';
 export { applyGithubAvailability } from './github';
 export { dropTokenlessStaticAccess } from './staticAccess';
 export {
