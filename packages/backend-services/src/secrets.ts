@@ -48,7 +48,8 @@ export function parseSecretReference(value: string): SecretReference {
     .slice(SCHEME.length)
     .split('#');
   const [project, secret, ...more] = location.split('/');
-  const expected = 'expected sm://<project>/<secret> or sm://<project>/<secret>#<version>';
+  const expected =
+    'expected sm://<project>/<secret> or sm://<project>/<secret>#<version>';
   if (rest.length > 0 || more.length > 0 || !project || !secret) {
     throw new Error(`'${text}' is not a secret reference; ${expected}`);
   }
@@ -139,7 +140,8 @@ const CRC32C_TABLE = (() => {
 })();
 export function crc32c(data: Uint8Array): number {
   let crc = 0xffffffff;
-  for (const byte of data) crc = CRC32C_TABLE[(crc ^ byte) & 0xff] ^ (crc >>> 8);
+  for (const byte of data)
+    crc = CRC32C_TABLE[(crc ^ byte) & 0xff] ^ (crc >>> 8);
   return (crc ^ 0xffffffff) >>> 0;
 }
 
@@ -225,6 +227,12 @@ export function createSecretManagerAccessor(
   };
 }
 
+const noAccessor: SecretAccessor = {
+  async access() {
+    throw new Error('no Secret Manager reference expected');
+  },
+};
+
 /** One contract variable whose value comes from Secret Manager. */
 interface ResolvedVariable {
   variable: string;
@@ -247,11 +255,15 @@ export class SecretResolutionError extends Error {
   constructor(failures: SecretFailure[]) {
     const plural = failures.length > 1;
     super(
-      `Could not read ${plural ? 'secrets' : 'a secret'} from Secret Manager for ${failures
+      `Could not read ${
+        plural ? 'secrets' : 'a secret'
+      } from Secret Manager for ${failures
         .map(f => f.variable)
         .join(', ')}:\n${failures
         .map(f => `  ${f.variable} (${f.reference}): ${f.reason}`)
-        .join('\n')}\nSee docs/operations.md ("Rotating a secret") and docs/configuration.md.`,
+        .join(
+          '\n',
+        )}\nSee docs/operations.md ("Rotating a secret") and docs/configuration.md.`,
     );
     this.name = 'SecretResolutionError';
     this.failures = failures;
@@ -433,9 +445,3 @@ export function secretValuesOf(config: object): string[] {
   const secrets = (config as { [SECRETS]?: EnvironmentSecrets })[SECRETS];
   return secrets?.values() ?? [];
 }
-
-const noAccessor: SecretAccessor = {
-  async access() {
-    throw new Error('no Secret Manager reference expected');
-  },
-};
