@@ -13,9 +13,19 @@ export APP_BASE_URL=https://portal.example.com POSTGRES_HOST=db.internal \
   GITHUB_ORG=acme GITHUB_TOKEN=placeholder GITHUB_APP_ID=12345 \
   GITHUB_APP_PRIVATE_KEY='-----BEGIN RSA PRIVATE KEY-----placeholder' \
   GITHUB_APP_CLIENT_ID=placeholder GITHUB_APP_CLIENT_SECRET=placeholder \
-  GITHUB_WEBHOOK_SECRET=placeholder-webhook-secret REDIS_URL=redis://10.0.0.3:6379
+  GITHUB_WEBHOOK_SECRET=placeholder-webhook-secret REDIS_URL=redis://10.0.0.3:6379 \
+  GA4_MEASUREMENT_ID=G-PLACEHOLDER1
 check --config app-config.yaml --config app-config.production.yaml
 check --config app-config.yaml --config app-config.production.yaml --config examples/app-config.demo.yaml
+# Production through the Cloud SQL Node connector (IAM: no host, no password),
+# one database with a schema per plugin.
+(
+  unset POSTGRES_HOST POSTGRES_PASSWORD
+  export CLOUD_SQL_INSTANCE=acme-prod:europe-west1:portal CLOUD_SQL_IP_TYPE=PRIVATE \
+    POSTGRES_USER=portal-runtime@acme-prod.iam POSTGRES_PLUGIN_DIVISION_MODE=schema \
+    POSTGRES_DATABASE=portal POSTGRES_POOL_MAX=3 POSTGRES_STATEMENT_TIMEOUT_MS=60000
+  check --config app-config.yaml --config app-config.production.yaml
+)
 
 # Self-test: a mistyped key must fail the strict check, or the check is toothless.
 typo="$(mktemp --suffix=.yaml)"

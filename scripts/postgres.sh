@@ -1,12 +1,27 @@
 #!/usr/bin/env bash
 # Throwaway PostgreSQL cluster for tests, benchmarks and local production runs.
-#   scripts/postgres.sh start <dir> [port]   -> prints "PGHOST=127.0.0.1 PGPORT=<port>"
+#   scripts/postgres.sh start <dir> [port] [--socket-dir <sockdir>]
+#       -> prints "PGHOST=127.0.0.1 PGPORT=<port>"
 #   scripts/postgres.sh stop <dir>
+# The Unix socket is <dir>/.s.PGSQL.<port>, or <sockdir>/.s.PGSQL.<port> with
+# --socket-dir (e.g. <tmp>/cloudsql/<project>:<region>:<instance>, the layout
+# Cloud Run mounts); every directory above <sockdir> must let the `postgres`
+# user through (mode o+x).
 # Uses Debian's PostgreSQL (installed with apt-get if missing). Postgres refuses
 # to run as root, so the cluster runs as the `postgres` user when we are root.
 set -euo pipefail
-cmd="${1:?usage: postgres.sh start|stop <dir> [port]}"
-dir="${2:?usage: postgres.sh start|stop <dir> [port]}"
+usage="usage: postgres.sh start|stop <dir> [port] [--socket-dir <sockdir>]"
+cmd="${1:?$usage}"
+dir="${2:?$usage}"
+shift 2
+port_arg=""
+sockdir=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --socket-dir) sockdir="${2:?$usage}"; shift 2 ;;
+    *) port_arg="$1"; shift ;;
+  esac
+done
 
 pgbin() {
   local d
@@ -35,14 +50,24 @@ free_port() {
 case "$cmd" in
   start)
     bin="$(pgbin)"
-    port="${3:-$(free_port)}"
+    port="${port_arg:-$(free_port)}"
     mkdir -p "$dir"
     [ "$(id -u)" = 0 ] && chown postgres "$dir"
+    if [ -n "$sockdir" ]; then
+      mkdir -p "$sockdir"
+      [ "$(id -u)" = 0 ] && chown postgres "$sockdir"
+      if ! as_pg test -w "$sockdir" -a -x "$sockdir"; then
+        echo "postgres: the postgres user cannot create its socket in $sockdir (are the directories above it o+x?)" >&2
+        exit 1
+      fi
+    else
+      sockdir="$dir"
+    fi
     if [ ! -f "$dir/data/PG_VERSION" ]; then
       as_pg "$bin/initdb" -D "$dir/data" -A trust -U postgres >/dev/null
     fi
     as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w \
-      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" start >/dev/null
+      -o "-p $port -k '$sockdir' -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" start >/dev/null
     echo "$port" > "$dir/port"
     echo "PGHOST=127.0.0.1 PGPORT=$port"
     ;;
@@ -53,7 +78,7 @@ case "$cmd" in
     fi
     ;;
   *)
-    echo "usage: postgres.sh start|stop <dir> [port]" >&2
+    echo "$usage" >&2
     exit 2
     ;;
 esac

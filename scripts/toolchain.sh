@@ -34,4 +34,8 @@ if [ -d "$_portal_headers/include/node" ]; then
   export npm_config_nodedir="$_portal_headers"
 fi
 export YARN_ENABLE_TELEMETRY=0
+# `yarn add` looks up @types packages on Algolia, which is unreachable here;
+# the failed lookup crashed yarn ("The `onCancel` handler was attached after
+# the promise settled").
+export YARN_TS_ENABLE_AUTO_TYPES=false
 unset _portal_headers

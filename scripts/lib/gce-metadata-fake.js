@@ -62,7 +62,9 @@ function createMetadataServer(auth) {
       };
       if (p === `${sa}/token`) {
         metadata.tokenRequests += 1;
-        const token = `ya29.fake-${crypto.randomBytes(24).toString('base64url')}`;
+        const token = `ya29.fake-${crypto
+          .randomBytes(24)
+          .toString('base64url')}`;
         const lifetime = auth.tokenLifetimeSeconds;
         tokens.set(token, Date.now() + lifetime * 1000);
         metadata.tokensIssued.push(token);

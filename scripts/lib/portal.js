@@ -26,11 +26,12 @@ function freePort() {
 
 /**
  * Starts a throwaway PostgreSQL cluster in `dir`. `fresh` (default) wipes
- * whatever an earlier run left there first.
+ * whatever an earlier run left there first. `socketDir` puts its Unix socket
+ * there (`<socketDir>/.s.PGSQL.<port>`) instead of in `dir`.
  */
 function startPostgres(
   dir = path.join(os.tmpdir(), `portal-pg-${process.pid}`),
-  { fresh = true } = {},
+  { fresh = true, socketDir } = {},
 ) {
   const stop = () =>
     execFileSync(postgresScript, ['stop', dir], { stdio: 'ignore' });
@@ -38,10 +39,17 @@ function startPostgres(
     stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  const out = execFileSync(postgresScript, ['start', dir], {
-    encoding: 'utf8',
-  });
-  return { host: '127.0.0.1', port: Number(/PGPORT=(\d+)/.exec(out)[1]), stop };
+  const out = execFileSync(
+    postgresScript,
+    ['start', dir, ...(socketDir ? ['--socket-dir', socketDir] : [])],
+    { encoding: 'utf8' },
+  );
+  return {
+    host: '127.0.0.1',
+    port: Number(/PGPORT=(\d+)/.exec(out)[1]),
+    socketDir: socketDir ?? dir,
+    stop,
+  };
 }
 
 /** Builds (if needed) and lays out the production tree; returns its path. */

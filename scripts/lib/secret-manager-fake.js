@@ -91,7 +91,12 @@ function makeCertificate() {
     ],
     { stdio: 'ignore' },
   );
-  return { dir, key: fs.readFileSync(key), cert: fs.readFileSync(cert), caFile: cert };
+  return {
+    dir,
+    key: fs.readFileSync(key),
+    cert: fs.readFileSync(cert),
+    caFile: cert,
+  };
 }
 
 /** Secret Manager's CRC32C (Castagnoli), as an int64 string. */
@@ -110,8 +115,7 @@ function crc32c(buffer) {
   return String((crc ^ 0xffffffff) >>> 0);
 }
 
-const NAME =
-  /^projects\/([^/]+)\/secrets\/([^/]+)\/versions\/([^/]+)$/;
+const NAME = /^projects\/([^/]+)\/secrets\/([^/]+)\/versions\/([^/]+)$/;
 
 /**
  * @param {{
@@ -309,7 +313,8 @@ async function startSecretManagerFake({
       metadataHttp.closeAllConnections();
       await new Promise(resolve => metadataHttp.close(resolve));
     }
-    if (certificate) fs.rmSync(certificate.dir, { recursive: true, force: true });
+    if (certificate)
+      fs.rmSync(certificate.dir, { recursive: true, force: true });
   };
   return fake;
 }

@@ -9,13 +9,26 @@
  * (`${PORT:-7007}`) or not marked required may be absent. Descriptions feed
  * the error message.
  */
+import {
+  checkInstanceConnectionName,
+  checkPostgresHost,
+  checkWholeNumber,
+  DEFAULT_POOL_MAX,
+  DEFAULT_STATEMENT_TIMEOUT_MS,
+} from './database';
+
 export interface ContractVariable {
   name: string;
-  required: boolean;
+  /** Whether it must be set; a function decides from the environment. */
+  required: boolean | ((env: Record<string, string | undefined>) => boolean);
   description: string;
   /** Returns a problem with a set value, or undefined when it is fine. */
   validate?: (value: string) => string | undefined;
 }
+
+/** Host and password are needed unless the Cloud SQL connector is used. */
+const withoutConnector = (env: Record<string, string | undefined>) =>
+  !env.CLOUD_SQL_INSTANCE?.trim();
 
 export const deploymentContract: ReadonlyArray<ContractVariable> = [
   {
@@ -30,19 +43,77 @@ export const deploymentContract: ReadonlyArray<ContractVariable> = [
   },
   {
     name: 'POSTGRES_HOST',
-    required: true,
-    description: 'Cloud SQL host, or /cloudsql/<instance> for the Unix socket',
+    required: withoutConnector,
+    description:
+      'Cloud SQL host, or /cloudsql/<project>:<region>:<instance> for the Unix socket (unless CLOUD_SQL_INSTANCE is set)',
+    validate: checkPostgresHost,
   },
   {
     name: 'POSTGRES_PORT',
     required: false,
     description: 'PostgreSQL port (default 5432)',
+    validate: checkWholeNumber(1, 65535),
   },
-  { name: 'POSTGRES_USER', required: true, description: 'PostgreSQL user' },
+  {
+    name: 'POSTGRES_USER',
+    required: true,
+    description:
+      'PostgreSQL user; with CLOUD_SQL_INSTANCE the IAM database user (<service-account>@<project>.iam)',
+  },
   {
     name: 'POSTGRES_PASSWORD',
-    required: true,
-    description: 'PostgreSQL password',
+    required: withoutConnector,
+    description:
+      'PostgreSQL password (unless CLOUD_SQL_INSTANCE is set: IAM database authentication)',
+  },
+  {
+    name: 'CLOUD_SQL_INSTANCE',
+    required: false,
+    description:
+      'instance connection name <project>:<region>:<instance>: connect through the Cloud SQL Node connector with IAM database authentication instead of POSTGRES_HOST',
+    validate: checkInstanceConnectionName,
+  },
+  {
+    name: 'CLOUD_SQL_IP_TYPE',
+    required: false,
+    description:
+      'which address of the instance the connector uses: PUBLIC (default), PRIVATE or PSC',
+    validate: value =>
+      /^(PUBLIC|PRIVATE|PSC)$/i.test(value)
+        ? undefined
+        : 'must be PUBLIC, PRIVATE or PSC',
+  },
+  {
+    name: 'POSTGRES_PLUGIN_DIVISION_MODE',
+    required: false,
+    description:
+      'database (default): a database per plugin; schema: one database (POSTGRES_DATABASE) with a schema per plugin',
+    validate: value =>
+      /^(database|schema)$/.test(value)
+        ? undefined
+        : 'must be database or schema',
+  },
+  {
+    name: 'POSTGRES_DATABASE',
+    required: false,
+    description:
+      'the one database that holds a schema per plugin (with POSTGRES_PLUGIN_DIVISION_MODE=schema)',
+    validate: value =>
+      /^[A-Za-z0-9_$-]{1,63}$/.test(value)
+        ? undefined
+        : 'must be a database name (at most 63 letters, digits, _, $ or -)',
+  },
+  {
+    name: 'POSTGRES_POOL_MAX',
+    required: false,
+    description: `connections per plugin per instance (default ${DEFAULT_POOL_MAX}); see docs/operations.md for the arithmetic`,
+    validate: checkWholeNumber(1, 100),
+  },
+  {
+    name: 'POSTGRES_STATEMENT_TIMEOUT_MS',
+    required: false,
+    description: `longest a statement may run, in milliseconds (default ${DEFAULT_STATEMENT_TIMEOUT_MS}); 0 means no limit`,
+    validate: checkWholeNumber(0, 86_400_000),
   },
   {
     name: 'PORTAL_API_TOKEN',
@@ -165,6 +236,16 @@ export const deploymentContract: ReadonlyArray<ContractVariable> = [
         : 'must be a redis:// or rediss:// URL, e.g. redis://10.0.0.3:6379',
   },
   {
+    name: 'GA4_MEASUREMENT_ID',
+    required: false,
+    description:
+      'Google Analytics 4 measurement id (G-XXXXXXXXXX) of the web data stream; unset means no analytics',
+    validate: value =>
+      /^G-[A-Z0-9]{4,20}$/.test(value)
+        ? undefined
+        : 'must be a GA4 measurement id, e.g. G-ABC123XYZ0 (not a UA- property id)',
+  },
+  {
     name: 'API_DOCS_BUCKET',
     required: false,
     description:
@@ -244,7 +325,8 @@ export function createContractSubstitution(
   const substitute = async (name: string): Promise<string | undefined> => {
     const value = env[name]?.trim();
     if (!value) {
-      if (byName.get(name)?.required) {
+      const required = byName.get(name)?.required;
+      if (typeof required === 'function' ? required(env) : required) {
         missing.add(name);
       }
       return undefined;

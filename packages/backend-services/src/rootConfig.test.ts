@@ -2,6 +2,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadPortalConfig } from './rootConfig';
+import { redactionsOf } from './cloudLogging';
+import { SecretResolutionError, secretValuesOf } from './secrets';
+
+// eslint-disable-next-line @backstage/no-relative-monorepo-imports
+import {
+  SecretManagerFake,
+  startSecretManagerFake,
+} from '../../../scripts/lib/secret-manager-fake';
 
 describe('loadPortalConfig', () => {
   let dir: string;
@@ -90,5 +98,111 @@ describe('loadPortalConfig', () => {
     const [entry] = withToken.getConfigArray('backend.auth.externalAccess');
     expect(entry.getString('options.token')).toBe('pipeline-token-0123456789');
     (withToken as any).close?.();
+  });
+
+  describe('with Secret Manager references', () => {
+    let fake: SecretManagerFake;
+    let argv: string[];
+    const session = (n: number) =>
+      `session-secret-v${n}-0123456789abcdefghijklmnop`;
+    beforeEach(async () => {
+      fake = await startSecretManagerFake({
+        secrets: { 'acme-portal/session': session(1) },
+      });
+      const file = path.join(dir, 'secrets.yaml');
+      fs.writeFileSync(
+        file,
+        [
+          'auth:',
+          '  session:',
+          '    secret: ${AUTH_SESSION_SECRET}',
+          'portal:',
+          '  secrets:',
+          '    refreshInterval: { milliseconds: 100 }',
+          '',
+        ].join('\n'),
+      );
+      argv = ['node', 'backend', ...files, '--config', file];
+    });
+    afterEach(async () => {
+      await fake.close();
+    });
+    const env = () => ({
+      SECRET_MANAGER_EMULATOR_HOST: fake.endpoint,
+      APP_BASE_URL: 'https://portal.example.com',
+      POSTGRES_HOST: 'db',
+      POSTGRES_PASSWORD: 'pw',
+      AUTH_SESSION_SECRET: 'sm://acme-portal/session',
+    });
+    const nextChange = (config: any) =>
+      new Promise<void>(resolve => {
+        const sub = config.subscribe(() => {
+          sub.unsubscribe();
+          resolve();
+        });
+      });
+
+    it('substitutes the value, follows a rotation live and redacts every version', async () => {
+      const config = await loadPortalConfig({ argv, env: env(), watch: false });
+      try {
+        expect(config.getString('auth.session.secret')).toBe(session(1));
+        expect(config.getString('app.baseUrl')).toBe(
+          'https://portal.example.com',
+        );
+
+        const changed = nextChange(config);
+        fake.set('acme-portal/session', session(2));
+        await changed;
+        expect(config.getString('auth.session.secret')).toBe(session(2));
+        expect(secretValuesOf(config)).toEqual([session(1), session(2)]);
+        expect(redactionsOf(config, () => [])).toEqual(
+          expect.arrayContaining([session(1), session(2)]),
+        );
+      } finally {
+        (config as any).close();
+      }
+    });
+
+    it('keeps the last good configuration when a rotated value breaks the contract', async () => {
+      const config = await loadPortalConfig({ argv, env: env(), watch: false });
+      const errors = jest.spyOn(console, 'error').mockImplementation(() => {});
+      try {
+        fake.set('acme-portal/session', 'too-short');
+        const deadline = Date.now() + 5000;
+        while (
+          !errors.mock.calls.some(c => String(c[0]).includes('not applied')) &&
+          Date.now() < deadline
+        ) {
+          await new Promise(r => setTimeout(r, 50));
+        }
+        expect(String(errors.mock.calls[0]?.[0])).toContain(
+          'Rotated secrets AUTH_SESSION_SECRET not applied (the last good configuration stays)',
+        );
+        expect(String(errors.mock.calls[0]?.[0])).not.toContain('too-short');
+        expect(config.getString('auth.session.secret')).toBe(session(1));
+
+        const changed = nextChange(config);
+        fake.set('acme-portal/session', session(3));
+        await changed;
+        expect(config.getString('auth.session.secret')).toBe(session(3));
+      } finally {
+        errors.mockRestore();
+        (config as any).close();
+      }
+    });
+
+    it('stops start-up naming the variable and the secret it cannot read', async () => {
+      fake.deny('acme-portal/session');
+      const error = await loadPortalConfig({
+        argv,
+        env: env(),
+        watch: false,
+      }).catch(e => e);
+      expect(error).toBeInstanceOf(SecretResolutionError);
+      expect(error.message).toContain(
+        'AUTH_SESSION_SECRET (sm://acme-portal/session): permission denied',
+      );
+      expect(error.message).not.toContain(session(1));
+    });
   });
 });

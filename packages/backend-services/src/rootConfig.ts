@@ -3,17 +3,26 @@ import {
   createServiceFactory,
   RootConfigService,
 } from '@backstage/backend-plugin-api';
-import { ConfigReader } from '@backstage/config';
-import { ConfigSources } from '@backstage/config-loader';
-import { JsonObject } from '@backstage/types';
+import { Config, readDurationFromConfig } from '@backstage/config';
+import {
+  AsyncConfigSourceGenerator,
+  ClosableConfig,
+  ConfigSource,
+  ConfigSources,
+  ReadConfigDataOptions,
+} from '@backstage/config-loader';
+import { durationToMilliseconds, JsonObject } from '@backstage/types';
 import {
   ContractVariable,
   createContractSubstitution,
   deploymentContract,
 } from './contract';
+import { applyAnalyticsCsp } from './analytics';
 import { applyCacheAvailability } from './cache';
 import { writeStartupLog } from './cloudLogging';
+import { applyDatabaseSettings } from './database';
 import { applyGithubAvailability } from './github';
+import { attachSecrets, EnvironmentSecrets, SecretAccessor } from './secrets';
 import { dropTokenlessStaticAccess } from './staticAccess';
 
 export interface LoadPortalConfigOptions {
@@ -24,65 +33,220 @@ export interface LoadPortalConfigOptions {
   contract?: ReadonlyArray<ContractVariable>;
   /** Watch config files for changes (default: only outside production). */
   watch?: boolean;
+  /** Reads `sm://` references (default: Secret Manager's client). */
+  secretAccessor?: SecretAccessor;
+}
+
+/**
+ * The portal's adjustments to the merged configuration: a `static` external
+ * access entry without a token is dropped (staticAccess.ts), GitHub ingestion
+ * without an organisation or credentials is turned off (github.ts), Redis
+ * without REDIS_URL becomes memory (cache.ts), the database settings for
+ * Cloud SQL, pools and timeouts (database.ts), the CSP allows Google
+ * Analytics only with a measurement id (analytics.ts). Returns the data and
+ * what to tell the operator.
+ */
+function adjust(raw: JsonObject): { data: JsonObject; notes: string[] } {
+  const { data: withAccess, dropped } = dropTokenlessStaticAccess(raw);
+  const github = applyGithubAvailability(withAccess);
+  const { off } = github;
+  let { data } = github;
+  // Redis configured but REDIS_URL unset: the cache is in memory.
+  ({ data } = applyCacheAvailability(data));
+  // Cloud SQL: socket, TCP or the connector with IAM; pool and timeout numbers.
+  ({ data } = applyDatabaseSettings(data));
+  // GA4 measurement id set: the CSP allows Google Analytics.
+  ({ data } = applyAnalyticsCsp(data));
+  return {
+    data,
+    notes: [
+      // Static access without a token (PORTAL_API_TOKEN unset): disabled.
+      ...dropped.map(
+        subject =>
+          `Static external access '${subject}' has no token (PORTAL_API_TOKEN unset?); no static token is accepted for it`,
+      ),
+      // GitHub ingestion without an organisation or credentials: off.
+      ...off.map(line => `${line}; see docs/github.md`),
+    ],
+  };
+}
+
+/**
+ * A config source whose data the loader pushes: ConfigSources.toConfig over
+ * it gives the observable config (subscribers hear of every push).
+ */
+class PushedConfigSource implements ConfigSource {
+  private latest: JsonObject | undefined;
+  private wake: (() => void) | undefined;
+
+  push(data: JsonObject) {
+    this.latest = data;
+    this.wake?.();
+  }
+
+  async *readConfigData(
+    options?: ReadConfigDataOptions,
+  ): AsyncConfigSourceGenerator {
+    const signal = options?.signal;
+    signal?.addEventListener('abort', () => this.wake?.(), { once: true });
+    while (!signal?.aborted) {
+      if (this.latest) {
+        const data = this.latest;
+        this.latest = undefined;
+        yield { configs: [{ data, context: 'portal' }] };
+        continue;
+      }
+      await new Promise<void>(resolve => {
+        this.wake = resolve;
+      });
+      this.wake = undefined;
+    }
+  }
 }
 
 /**
  * Loads configuration the way Backstage's default root config service does,
- * then fails with one message naming every required contract variable that
- * the loaded files reference but the environment does not provide (or whose
- * value is unusable). A `static` external access entry without a token is
- * dropped (see staticAccess.ts), and GitHub ingestion without an organisation
- * or credentials is turned off (see github.ts).
+ * with three additions:
+ * - contract variables holding `sm://<project>/<secret>[#<version>]` are read
+ *   from Secret Manager first (secrets.ts); one that cannot be read stops
+ *   start-up with a message naming the variable and the reference;
+ * - start-up fails with one message naming every required contract variable
+ *   that the loaded files reference but the environment does not provide (or
+ *   whose value is unusable);
+ * - the portal's adjustments (see `adjust`).
+ * The result is live: changed files (outside production) and rotated
+ * secrets (`portal.secrets.refreshInterval`) reach subscribers.
  */
 export async function loadPortalConfig(
   options: LoadPortalConfigOptions = {},
 ): Promise<RootConfigService> {
   const env = options.env ?? process.env;
-  const { substitute, check } = createContractSubstitution(
+  const contract = options.contract ?? deploymentContract;
+  const watch = options.watch ?? env.NODE_ENV !== 'production';
+  const secrets = await EnvironmentSecrets.resolve({
     env,
-    options.contract ?? deploymentContract,
-  );
-  const source = ConfigSources.default({
-    argv: options.argv ?? process.argv,
-    env,
-    substitutionFunc: substitute,
-    watch: options.watch ?? env.NODE_ENV !== 'production',
+    contract,
+    accessor: options.secretAccessor,
   });
-  const config = await ConfigSources.toConfig(source);
+  const pushed = new PushedConfigSource();
+  let files: ClosableConfig | undefined;
+
+  // Reads the files with the current environment; throws on a contract
+  // problem. Later reads (file change, rotation) keep the last good config.
+  const read = async () => {
+    const { substitute, check } = createContractSubstitution(
+      secrets.env,
+      contract,
+    );
+    const config = await ConfigSources.toConfig(
+      ConfigSources.default({
+        argv: options.argv ?? process.argv,
+        env: secrets.env,
+        substitutionFunc: substitute,
+        watch,
+      }),
+    );
+    let adjusted: ReturnType<typeof adjust>;
+    try {
+      check();
+      adjusted = adjust(config.get<JsonObject>());
+    } catch (error) {
+      config.close();
+      throw error;
+    }
+    config.subscribe?.(() => {
+      try {
+        check();
+        pushed.push(adjust(config.get<JsonObject>()).data);
+      } catch (error) {
+        writeStartupLog(
+          'ERROR',
+          'Changed configuration not applied (the last good one stays):',
+          error,
+        );
+      }
+    });
+    files?.close();
+    files = config;
+    pushed.push(adjusted.data);
+    return adjusted.notes;
+  };
+
+  let notes: string[];
   try {
-    check();
+    notes = await read();
   } catch (error) {
-    config.close();
+    await secrets.close();
     throw error;
   }
-  const raw = config.get<JsonObject>();
-  const { data: withAccess, dropped } = dropTokenlessStaticAccess(raw);
-  let data: JsonObject;
-  let off: string[];
-  try {
-    ({ data, off } = applyGithubAvailability(withAccess));
-  } catch (error) {
-    config.close();
-    throw error;
-  }
-  // Redis configured but REDIS_URL unset: the cache is in memory.
-  ({ data } = applyCacheAvailability(data));
-  // Static access without a token (PORTAL_API_TOKEN unset): disabled.
-  for (const subject of dropped) {
+  for (const note of notes) writeStartupLog('INFO', note);
+  const root = await ConfigSources.toConfig(pushed);
+  attachSecrets(root, secrets);
+  for (const { variable, reference, version } of secrets.variables) {
     writeStartupLog(
       'INFO',
-      `Static external access '${subject}' has no token (PORTAL_API_TOKEN unset?); no static token is accepted for it`,
+      `${variable} read from Secret Manager (${reference}, version ${version})`,
     );
   }
-  // GitHub ingestion without an organisation or credentials: off.
-  for (const line of off) {
-    writeStartupLog('INFO', `${line}; see docs/github.md`);
+
+  let timer: NodeJS.Timeout | undefined;
+  const interval = refreshIntervalMs(root);
+  if (secrets.refreshable && interval > 0) {
+    const refresh = async () => {
+      const { changed, failed } = await secrets.refresh();
+      for (const f of failed) {
+        writeStartupLog(
+          'WARNING',
+          `Secret refresh: ${f.variable} (${f.reference}) could not be read, keeping its current value: ${f.reason}`,
+        );
+      }
+      if (changed.length === 0) return;
+      try {
+        await read();
+        for (const c of changed) {
+          writeStartupLog(
+            'INFO',
+            `${c.variable} rotated in Secret Manager (version ${c.from} -> ${c.to}); configuration reloaded`,
+          );
+        }
+      } catch (error) {
+        writeStartupLog(
+          'ERROR',
+          `Rotated secrets ${changed
+            .map(c => c.variable)
+            .join(', ')} not applied (the last good configuration stays):`,
+          error,
+        );
+      }
+    };
+    const schedule = () => {
+      timer = setTimeout(() => {
+        refresh().finally(schedule);
+      }, interval);
+      timer.unref();
+    };
+    schedule();
   }
-  if (data === raw) {
-    return config;
-  }
-  config.close();
-  return new ConfigReader(data, 'portal');
+
+  const close = root.close.bind(root);
+  root.close = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    files?.close();
+    secrets.close().catch(() => {});
+    close();
+  };
+  return root;
+}
+
+/** `portal.secrets.refreshInterval` in ms (default 10 minutes; 0: off). */
+function refreshIntervalMs(config: Config): number {
+  if (!config.has('portal.secrets.refreshInterval')) return 10 * 60_000;
+  const value = config.get('portal.secrets.refreshInterval');
+  if (value === 0 || value === false) return 0;
+  return durationToMilliseconds(
+    readDurationFromConfig(config, { key: 'portal.secrets.refreshInterval' }),
+  );
 }
 
 /**

@@ -8,7 +8,7 @@
  * restart.
  */
 import path from 'node:path';
-import { SecretManagerServiceClient } from '@google-cloud/secret-manager';
+import type { SecretManagerServiceClient } from '@google-cloud/secret-manager';
 import type { ContractVariable } from './contract';
 
 /** A parsed `sm://<project>/<secret>#<version>` reference. */
@@ -195,9 +195,14 @@ export function createSecretManagerAccessor(
   const timeout = options.timeoutMs ?? 20_000;
   return {
     async access(name) {
-      client ??= new SecretManagerServiceClient(
-        secretManagerClientOptions(env),
-      );
+      if (!client) {
+        // Loaded on first use: without references, start-up pays nothing
+        // for the client and its gRPC stack.
+        const { SecretManagerServiceClient: Client } =
+          // eslint-disable-next-line @typescript-eslint/no-require-imports
+          require('@google-cloud/secret-manager') as typeof import('@google-cloud/secret-manager');
+        client = new Client(secretManagerClientOptions(env));
+      }
       const [response] = await client.accessSecretVersion(
         { name },
         { timeout },

@@ -1,0 +1,6 @@
+/**
+ * Google Analytics 4 for the portal's frontend.
+ *
+ * @packageDocumentation
+ */
+export { appModulePortalAnalytics as default } from './module';
