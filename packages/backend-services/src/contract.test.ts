@@ -66,4 +66,17 @@ describe('contract validation', () => {
     );
     expect(() => check()).not.toThrow();
   });
+
+  it('judges each read afresh: check reports what was found since the last check', async () => {
+    const env: Record<string, string | undefined> = {};
+    const { substitute, check } = createContractSubstitution(env);
+    await substitute('APP_BASE_URL');
+    expect(() => check()).toThrow(
+      /Missing required environment variable APP_BASE_URL/,
+    );
+    // A file read again (watched in development) after the fix.
+    env.APP_BASE_URL = 'https://portal.example.com';
+    await substitute('APP_BASE_URL');
+    expect(() => check()).not.toThrow();
+  });
 });

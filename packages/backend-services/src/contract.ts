@@ -313,7 +313,8 @@ export class MissingEnvironmentError extends Error {
 /**
  * A config substitution function (for `${NAME}` in config files) that reads
  * the given environment and records required contract variables that are
- * referenced but missing or empty.
+ * referenced but missing or empty, and set ones that are invalid; `check`
+ * throws for what it recorded since the previous check.
  */
 export function createContractSubstitution(
   env: Record<string, string | undefined>,
@@ -337,9 +338,14 @@ export function createContractSubstitution(
     }
     return value;
   };
+  // Reports (and forgets) what the substitutions since the last check found:
+  // a file that is read again (watched in development) is judged afresh.
   const check = () => {
-    if (missing.size > 0 || invalid.size > 0) {
-      throw new MissingEnvironmentError([...missing].sort(), contract, invalid);
+    const found = { missing: [...missing].sort(), invalid: new Map(invalid) };
+    missing.clear();
+    invalid.clear();
+    if (found.missing.length > 0 || found.invalid.size > 0) {
+      throw new MissingEnvironmentError(found.missing, contract, found.invalid);
     }
   };
   return { substitute, check };

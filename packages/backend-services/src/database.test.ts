@@ -150,6 +150,15 @@ describe('applyDatabaseSettings', () => {
     );
     expect(databaseOf(data).pluginDivisionMode).toBe('schema');
     expect((databaseOf(data).connection as JsonObject).database).toBe('portal');
+    // Only schemas are created: no connection to the `postgres` database.
+    expect(databaseOf(data)).toMatchObject({
+      ensureExists: false,
+      ensureSchemaExists: true,
+    });
+    const database = applyDatabaseSettings(
+      production({ host: 'db', password: 'pw' }, {}),
+    ).data;
+    expect(databaseOf(database).ensureExists).toBeUndefined();
     expect(() =>
       applyDatabaseSettings(
         production(

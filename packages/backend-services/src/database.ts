@@ -185,6 +185,14 @@ export function applyDatabaseSettings(data: JsonObject): {
           ...database,
           connection: next,
           ...(knexConfig && { knexConfig }),
+          // Schema mode: the one database exists already; only the schemas
+          // are created, so the user needs no connection to the `postgres`
+          // database (where Backstage checks that a database exists).
+          ...(database.pluginDivisionMode === 'schema' &&
+            database.ensureExists === undefined && {
+              ensureExists: false,
+              ensureSchemaExists: database.ensureSchemaExists ?? true,
+            }),
         },
       },
     },

@@ -11,6 +11,8 @@ import {
   startSecretManagerFake,
 } from '../../../scripts/lib/secret-manager-fake';
 
+jest.setTimeout(60_000);
+
 describe('loadPortalConfig', () => {
   let dir: string;
   let files: string[];
@@ -134,13 +136,27 @@ describe('loadPortalConfig', () => {
       POSTGRES_PASSWORD: 'pw',
       AUTH_SESSION_SECRET: 'sm://acme-portal/session',
     });
+    /** Resolves on the config's next change; fails after 10 s. */
     const nextChange = (config: any) =>
-      new Promise<void>(resolve => {
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error('no configuration change within 10 s')),
+          10_000,
+        );
         const sub = config.subscribe(() => {
+          clearTimeout(timer);
           sub.unsubscribe();
           resolve();
         });
       });
+    /** Waits for `probe` to hold; fails after 10 s. */
+    const eventually = async (what: string, probe: () => boolean) => {
+      const deadline = Date.now() + 10_000;
+      while (!probe()) {
+        if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+        await new Promise(r => setTimeout(r, 25));
+      }
+    };
 
     it('substitutes the value, follows a rotation live and redacts every version', async () => {
       const config = await loadPortalConfig({ argv, env: env(), watch: false });
@@ -161,25 +177,30 @@ describe('loadPortalConfig', () => {
       } finally {
         (config as any).close();
       }
+      // Closed: no more reads.
+      const reads = fake.accessCount('acme-portal/session');
+      await new Promise(r => setTimeout(r, 400));
+      expect(fake.accessCount('acme-portal/session')).toBe(reads);
     });
 
-    it('keeps the last good configuration when a rotated value breaks the contract', async () => {
+    it('keeps the last good configuration while a rotated value breaks the contract, and tries again', async () => {
       const config = await loadPortalConfig({ argv, env: env(), watch: false });
       const errors = jest.spyOn(console, 'error').mockImplementation(() => {});
+      const refusals = () =>
+        errors.mock.calls
+          .map(c => String(c[0]))
+          .filter(line => line.includes('not applied'));
       try {
         fake.set('acme-portal/session', 'too-short');
-        const deadline = Date.now() + 5000;
-        while (
-          !errors.mock.calls.some(c => String(c[0]).includes('not applied')) &&
-          Date.now() < deadline
-        ) {
-          await new Promise(r => setTimeout(r, 50));
-        }
-        expect(String(errors.mock.calls[0]?.[0])).toContain(
-          'Rotated secrets AUTH_SESSION_SECRET not applied (the last good configuration stays)',
+        // Refused at each refresh (every 100 ms) until it is fixed.
+        await eventually('two refusals', () => refusals().length >= 2);
+        expect(refusals()[0]).toContain(
+          'Rotated secrets AUTH_SESSION_SECRET not applied (the last good configuration stays',
         );
-        expect(String(errors.mock.calls[0]?.[0])).not.toContain('too-short');
+        expect(errors.mock.calls.join('\n')).not.toContain('too-short');
         expect(config.getString('auth.session.secret')).toBe(session(1));
+        // The refused value is redacted all the same.
+        expect(secretValuesOf(config)).toContain('too-short');
 
         const changed = nextChange(config);
         fake.set('acme-portal/session', session(3));
@@ -188,6 +209,31 @@ describe('loadPortalConfig', () => {
       } finally {
         errors.mockRestore();
         (config as any).close();
+      }
+    });
+
+    it('takes the refresh interval as a duration or in milliseconds, and 0 turns it off', async () => {
+      for (const [interval, reads] of [
+        ["'100ms'", (n: number) => n > 1],
+        ['100', (n: number) => n > 1],
+        ['0', (n: number) => n === 1],
+        ['false', (n: number) => n === 1],
+      ] as const) {
+        const file = path.join(dir, 'interval.yaml');
+        fs.writeFileSync(
+          file,
+          `portal:\n  secrets:\n    refreshInterval: ${interval}\n`,
+        );
+        const config = await loadPortalConfig({
+          argv: [...argv, '--config', file],
+          env: env(),
+          watch: false,
+        });
+        const before = fake.accessCount('acme-portal/session');
+        await new Promise(r => setTimeout(r, 500));
+        (config as any).close();
+        const count = fake.accessCount('acme-portal/session') - before + 1;
+        expect({ interval, ok: reads(count) }).toEqual({ interval, ok: true });
       }
     });
 

@@ -130,18 +130,16 @@ export async function loadPortalConfig(
   });
   const pushed = new PushedConfigSource();
   let files: ClosableConfig | undefined;
+  let closed = false;
 
-  // Reads the files with the current environment; throws on a contract
+  // Reads the files with the given environment; throws on a contract
   // problem. Later reads (file change, rotation) keep the last good config.
-  const read = async () => {
-    const { substitute, check } = createContractSubstitution(
-      secrets.env,
-      contract,
-    );
+  const read = async (readEnv: Record<string, string | undefined>) => {
+    const { substitute, check } = createContractSubstitution(readEnv, contract);
     const config = await ConfigSources.toConfig(
       ConfigSources.default({
         argv: options.argv ?? process.argv,
-        env: secrets.env,
+        env: readEnv,
         substitutionFunc: substitute,
         watch,
       }),
@@ -153,6 +151,10 @@ export async function loadPortalConfig(
     } catch (error) {
       config.close();
       throw error;
+    }
+    if (closed) {
+      config.close();
+      return adjusted.notes;
     }
     config.subscribe?.(() => {
       try {
@@ -172,15 +174,18 @@ export async function loadPortalConfig(
     return adjusted.notes;
   };
 
-  let notes: string[];
+  let root: ClosableConfig;
+  let interval: number;
   try {
-    notes = await read();
+    const notes = await read(secrets.env);
+    for (const note of notes) writeStartupLog('INFO', note);
+    root = await ConfigSources.toConfig(pushed);
+    interval = refreshIntervalMs(root);
   } catch (error) {
+    files?.close();
     await secrets.close();
     throw error;
   }
-  for (const note of notes) writeStartupLog('INFO', note);
-  const root = await ConfigSources.toConfig(pushed);
   attachSecrets(root, secrets);
   for (const { variable, reference, version } of secrets.variables) {
     writeStartupLog(
@@ -190,46 +195,62 @@ export async function loadPortalConfig(
   }
 
   let timer: NodeJS.Timeout | undefined;
-  const interval = refreshIntervalMs(root);
   if (secrets.refreshable && interval > 0) {
+    // A change is applied only when the configuration read with it is
+    // accepted; until then each refresh tries it again (and says so).
     const refresh = async () => {
-      const { changed, failed } = await secrets.refresh();
+      const { changed, failed, env: next, apply } = await secrets.refresh();
       for (const f of failed) {
         writeStartupLog(
           'WARNING',
           `Secret refresh: ${f.variable} (${f.reference}) could not be read, keeping its current value: ${f.reason}`,
         );
       }
-      if (changed.length === 0) return;
+      if (changed.length === 0 || closed) return;
       try {
-        await read();
-        for (const c of changed) {
-          writeStartupLog(
-            'INFO',
-            `${c.variable} rotated in Secret Manager (version ${c.from} -> ${c.to}); configuration reloaded`,
-          );
-        }
+        await read(next);
       } catch (error) {
         writeStartupLog(
           'ERROR',
           `Rotated secrets ${changed
             .map(c => c.variable)
-            .join(', ')} not applied (the last good configuration stays):`,
+            .join(
+              ', ',
+            )} not applied (the last good configuration stays; tried again in ${Math.round(
+            interval / 1000,
+          )} s):`,
           error,
+        );
+        return;
+      }
+      apply();
+      for (const c of changed) {
+        writeStartupLog(
+          'INFO',
+          `${c.variable} rotated in Secret Manager (version ${c.from} -> ${c.to}); configuration reloaded`,
         );
       }
     };
     const schedule = () => {
+      if (closed) return;
       timer = setTimeout(() => {
-        refresh().finally(schedule);
+        refresh()
+          .catch(error =>
+            writeStartupLog('ERROR', 'Secret refresh failed:', error),
+          )
+          .finally(schedule);
       }, interval);
       timer.unref();
     };
     schedule();
+  } else {
+    // Nothing to read again: let the client go.
+    await secrets.close();
   }
 
   const close = root.close.bind(root);
   root.close = () => {
+    closed = true;
     clearTimeout(timer);
     timer = undefined;
     files?.close();
@@ -239,14 +260,24 @@ export async function loadPortalConfig(
   return root;
 }
 
-/** `portal.secrets.refreshInterval` in ms (default 10 minutes; 0: off). */
+/**
+ * `portal.secrets.refreshInterval` in ms: a duration, or a number of
+ * milliseconds (default 10 minutes; 0 or false: off).
+ */
 function refreshIntervalMs(config: Config): number {
-  if (!config.has('portal.secrets.refreshInterval')) return 10 * 60_000;
-  const value = config.get('portal.secrets.refreshInterval');
-  if (value === 0 || value === false) return 0;
-  return durationToMilliseconds(
-    readDurationFromConfig(config, { key: 'portal.secrets.refreshInterval' }),
-  );
+  const key = 'portal.secrets.refreshInterval';
+  if (!config.has(key)) return 10 * 60_000;
+  const value = config.get(key);
+  if (value === false) return 0;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value) || value < 0) {
+      throw new Error(
+        `${key} must be a duration (e.g. { minutes: 10 } or '10m') or a number of milliseconds >= 0, not ${value}`,
+      );
+    }
+    return value;
+  }
+  return durationToMilliseconds(readDurationFromConfig(config, { key }));
 }
 
 /**

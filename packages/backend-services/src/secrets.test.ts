@@ -19,6 +19,8 @@ const contract: ContractVariable[] = [
   { name: 'PORTAL_API_TOKEN', required: false, description: 'token' },
 ];
 
+jest.setTimeout(60_000);
+
 describe('parseSecretReference', () => {
   it('reads project, secret and version (default latest)', () => {
     expect(parseSecretReference('sm://acme-portal/okta-client-secret')).toEqual(
@@ -132,14 +134,21 @@ describe('EnvironmentSecrets through the real client and a local Secret Manager'
       contract,
     });
     expect(secrets.refreshable).toBe(true);
-    expect(await secrets.refresh()).toEqual({ changed: [], failed: [] });
+    expect(await secrets.refresh()).toMatchObject({ changed: [], failed: [] });
 
     fake.set('acme-portal/okta', 'okta-secret-v2');
     fake.set('acme-portal/db', 'db-password-v2');
-    expect(await secrets.refresh()).toEqual({
+    const rotation = await secrets.refresh();
+    expect(rotation).toMatchObject({
       changed: [{ variable: 'OKTA_CLIENT_SECRET', from: '1', to: '2' }],
       failed: [],
     });
+    expect(rotation.env.OKTA_CLIENT_SECRET).toBe('okta-secret-v2');
+    // Not current until applied (the config read with it was accepted)...
+    expect(secrets.env.OKTA_CLIENT_SECRET).toBe('okta-secret-v1');
+    expect((await secrets.refresh()).changed).toHaveLength(1);
+    rotation.apply();
+    expect((await secrets.refresh()).changed).toEqual([]);
     expect(secrets.env.OKTA_CLIENT_SECRET).toBe('okta-secret-v2');
     expect(secrets.env.POSTGRES_PASSWORD).toBe('db-password-v1');
     expect(fake.accessCount('acme-portal/db')).toBe(1);

@@ -275,12 +275,16 @@ export class SecretResolutionError extends Error {
   }
 }
 
-/** What one refresh did. */
+/** What one refresh found. */
 export interface SecretRefresh {
   /** Variables whose value changed, with the versions before and after. */
   changed: Array<{ variable: string; from: string; to: string }>;
   /** Variables that could not be read; they keep their last value. */
   failed: SecretFailure[];
+  /** The environment with the changed values. */
+  env: Record<string, string | undefined>;
+  /** Makes `env` the current environment. */
+  apply(): void;
 }
 
 /**
@@ -385,28 +389,34 @@ export class EnvironmentSecrets {
   }
 
   /**
-   * Reads the unpinned references again. A changed value replaces the old
-   * one in `env`; a reference that cannot be read keeps its last value.
+   * Reads the unpinned references again and says what changed, without
+   * changing `env`: `env` of the result is the environment with the new
+   * values, and `apply()` makes it current, once the configuration read with
+   * it was accepted. Until then every later refresh reports the change
+   * again. A reference that cannot be read keeps its last value. Every value
+   * read is redacted from then on, applied or not.
    */
   async refresh(): Promise<SecretRefresh> {
-    const result: SecretRefresh = { changed: [], failed: [] };
+    const changed: SecretRefresh['changed'] = [];
+    const failed: SecretFailure[] = [];
+    const next = new Map<ResolvedVariable, AccessedSecret>();
     await Promise.all(
       this.resolved
         .filter(r => !r.ref.pinned)
         .map(async r => {
           try {
-            const { value, version } = await this.accessor.access(r.ref.name);
-            if (value !== r.value) {
-              result.changed.push({
+            const read = await this.accessor.access(r.ref.name);
+            if (read.value) this.seen.add(read.value);
+            if (read.value !== r.value) {
+              changed.push({
                 variable: r.variable,
                 from: r.version,
-                to: version,
+                to: read.version,
               });
-              r.value = value;
+              next.set(r, read);
             }
-            r.version = version;
           } catch (error) {
-            result.failed.push({
+            failed.push({
               variable: r.variable,
               reference: r.reference,
               reason: describeAccessFailure(error, r.ref),
@@ -414,11 +424,22 @@ export class EnvironmentSecrets {
           }
         }),
     );
-    if (result.changed.length > 0) {
-      this.current = this.build();
-    }
-    result.changed.sort((a, b) => a.variable.localeCompare(b.variable));
-    return result;
+    changed.sort((a, b) => a.variable.localeCompare(b.variable));
+    failed.sort((a, b) => a.variable.localeCompare(b.variable));
+    const env = { ...this.current };
+    for (const [r, read] of next) env[r.variable] = read.value;
+    return {
+      changed,
+      failed,
+      env,
+      apply: () => {
+        for (const [r, read] of next) {
+          r.value = read.value;
+          r.version = read.version;
+        }
+        this.current = this.build();
+      },
+    };
   }
 
   async close(): Promise<void> {

@@ -108,6 +108,8 @@ describePg('PostgreSQL through a Cloud Run-style Unix socket', () => {
       const admin = await pg.admin();
       await admin.query('create role portal login nocreatedb');
       await admin.query('create database portal owner portal');
+      // ...and no way into the `postgres` database either.
+      await admin.query('revoke connect on database postgres from public');
       await admin.end();
       database = await productionDatabase({
         POSTGRES_HOST: pg.socketDir,
