@@ -25,6 +25,7 @@ const path = require('node:path');
 const http = require('node:http');
 const { execFileSync } = require('node:child_process');
 const grpc = require('@grpc/grpc-js');
+const { CRC32C } = require('@google-cloud/storage');
 const protoLoader = require('@grpc/proto-loader');
 const { createMetadataServer, PROJECT } = require('./gce-metadata-fake');
 
@@ -100,19 +101,10 @@ function makeCertificate() {
 }
 
 /** Secret Manager's CRC32C (Castagnoli), as an int64 string. */
-const CRC_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0x82f63b78 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
 function crc32c(buffer) {
-  let crc = 0xffffffff;
-  for (const byte of buffer) crc = CRC_TABLE[(crc ^ byte) & 0xff] ^ (crc >>> 8);
-  return String((crc ^ 0xffffffff) >>> 0);
+  const crc = new CRC32C();
+  crc.update(buffer);
+  return String(crc.valueOf() >>> 0);
 }
 
 const NAME = /^projects\/([^/]+)\/secrets\/([^/]+)\/versions\/([^/]+)$/;
