@@ -2,6 +2,12 @@ import { HumanDuration } from '@backstage/types';
 
 export interface Config {
   portal?: {
+    /**
+     * The migration job mode (PORTAL_MIGRATE_ONLY): start every plugin, which
+     * runs its database migrations, then shut down with exit 0 (exit 1 when
+     * a plugin fails to start). Default false: serve.
+     */
+    migrateOnly?: boolean | string;
     secrets?: {
       /**
        * How often contract variables holding a Secret Manager reference

@@ -10,6 +10,7 @@
  * the error message.
  */
 import {
+  checkBoolean,
   checkInstanceConnectionName,
   checkPostgresHost,
   checkWholeNumber,
@@ -114,6 +115,20 @@ export const deploymentContract: ReadonlyArray<ContractVariable> = [
     required: false,
     description: `longest a statement may run, in milliseconds (default ${DEFAULT_STATEMENT_TIMEOUT_MS}); 0 means no limit`,
     validate: checkWholeNumber(0, 86_400_000),
+  },
+  {
+    name: 'PORTAL_SKIP_MIGRATIONS',
+    required: false,
+    description:
+      'true: this instance runs no database migrations at start-up (serving instances, once the migration job ran them; backend.database.skipMigrations). Default false',
+    validate: checkBoolean,
+  },
+  {
+    name: 'PORTAL_MIGRATE_ONLY',
+    required: false,
+    description:
+      'true: the migration job mode: start every plugin (which runs its database migrations), then shut down with exit 0, or exit 1 when a plugin fails to start. Default false',
+    validate: checkBoolean,
   },
   {
     name: 'PORTAL_API_TOKEN',

@@ -252,3 +252,67 @@ describe('contract checks of the database variables', () => {
     expect(problem('POSTGRES_DATABASE', 'portal db')).toMatch(/database name/);
   });
 });
+
+describe('skipMigrations (PORTAL_SKIP_MIGRATIONS)', () => {
+  const withSkip = (skipMigrations: string, plugin?: JsonObject) =>
+    production(
+      { host: 'db.internal', password: 'pw' },
+      { skipMigrations, ...(plugin && { plugin }) },
+    );
+
+  it("becomes a boolean: the substitution gives 'true' or 'false'", () => {
+    expect(
+      databaseOf(applyDatabaseSettings(withSkip('true')).data).skipMigrations,
+    ).toBe(true);
+    expect(
+      databaseOf(applyDatabaseSettings(withSkip('false')).data).skipMigrations,
+    ).toBe(false);
+    expect(
+      databaseOf(applyDatabaseSettings(withSkip(' TRUE ')).data).skipMigrations,
+    ).toBe(true);
+  });
+
+  it('per plugin too, other plugin settings untouched', () => {
+    const database = databaseOf(
+      applyDatabaseSettings(
+        withSkip('false', {
+          catalog: { skipMigrations: 'true' },
+          search: { client: 'pg' },
+        }),
+      ).data,
+    );
+    expect(database.plugin).toEqual({
+      catalog: { skipMigrations: true },
+      search: { client: 'pg' },
+    });
+  });
+
+  it('anything else stops start-up naming the variable', () => {
+    expect(() => applyDatabaseSettings(withSkip('maybe'))).toThrow(
+      "backend.database.skipMigrations (PORTAL_SKIP_MIGRATIONS) must be true or false, not 'maybe'",
+    );
+  });
+
+  it('applies to any client and leaves the input alone', () => {
+    const data = {
+      backend: {
+        database: { client: 'better-sqlite3', skipMigrations: 'true' },
+      },
+    };
+    expect(databaseOf(applyDatabaseSettings(data).data)).toEqual({
+      client: 'better-sqlite3',
+      skipMigrations: true,
+    });
+    expect(data.backend.database.skipMigrations).toBe('true');
+  });
+
+  it('is read by the contract as true or false', () => {
+    const problem = (name: string, value: string) =>
+      deploymentContract.find(v => v.name === name)?.validate?.(value);
+    for (const name of ['PORTAL_SKIP_MIGRATIONS', 'PORTAL_MIGRATE_ONLY']) {
+      expect(problem(name, 'true')).toBeUndefined();
+      expect(problem(name, 'false')).toBeUndefined();
+      expect(problem(name, 'sometimes')).toBe('must be true or false');
+    }
+  });
+});

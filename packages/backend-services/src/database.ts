@@ -78,6 +78,56 @@ function numbersIn(object: JsonObject, keys: string[]): JsonObject {
   return out;
 }
 
+/** Boolean spellings a `${VAR}` substitution may give (strings). */
+const TRUE = /^(true|1|yes|on)$/i;
+const FALSE = /^(false|0|no|off)$/i;
+
+/** Checks a true/false variable; returns a problem or undefined. */
+export function checkBoolean(value: string): string | undefined {
+  return TRUE.test(value.trim()) || FALSE.test(value.trim())
+    ? undefined
+    : 'must be true or false';
+}
+
+/**
+ * `skipMigrations` of `backend.database` and of each
+ * `backend.database.plugin.<id>` as a boolean: `${PORTAL_SKIP_MIGRATIONS}`
+ * substitution gives the string 'true' or 'false'. Backstage's database
+ * manager reads it with `getOptionalBoolean`, which accepts a few spellings;
+ * anything else stops start-up here, naming the variable, instead of in the
+ * first plugin that opens the database.
+ */
+function skipMigrationsAsBoolean(database: JsonObject): JsonObject {
+  const convert = (object: JsonObject, where: string): JsonObject => {
+    const value = object.skipMigrations;
+    if (value === undefined || typeof value === 'boolean') return object;
+    const text = String(value).trim();
+    if (text === '') {
+      const { skipMigrations: _empty, ...rest } = object;
+      return rest;
+    }
+    if (checkBoolean(text)) {
+      throw new Error(
+        `${where} (PORTAL_SKIP_MIGRATIONS) must be true or false, not '${text}'`,
+      );
+    }
+    return { ...object, skipMigrations: TRUE.test(text) };
+  };
+  const out = convert(database, 'backend.database.skipMigrations');
+  if (!isObject(out.plugin)) return out;
+  return {
+    ...out,
+    plugin: Object.fromEntries(
+      Object.entries(out.plugin).map(([id, settings]) => [
+        id,
+        isObject(settings)
+          ? convert(settings, `backend.database.plugin.${id}.skipMigrations`)
+          : settings,
+      ]),
+    ),
+  };
+}
+
 /**
  * Prepares `backend.database` for Backstage's PostgreSQL connector (other
  * clients, such as local SQLite, are left alone):
@@ -91,7 +141,8 @@ function numbersIn(object: JsonObject, keys: string[]): JsonObject {
  * - numbers that arrive as strings from `${VAR}` (pool sizes, timeouts,
  *   statement_timeout) become numbers;
  * - `connection.directory`, which the SQLite base layer sets and the
- *   production layer merges into, is removed.
+ *   production layer merges into, is removed;
+ * - `skipMigrations` (PORTAL_SKIP_MIGRATIONS; any client) becomes a boolean.
  *
  * Throws an Error naming the variables to fix.
  */
@@ -100,9 +151,11 @@ export function applyDatabaseSettings(data: JsonObject): {
 } {
   const backend = data.backend;
   if (!isObject(backend) || !isObject(backend.database)) return { data };
-  const database = backend.database;
+  const database = skipMigrationsAsBoolean(backend.database);
   if (database.client !== 'pg' || !isObject(database.connection)) {
-    return { data };
+    return database === backend.database
+      ? { data }
+      : { data: { ...data, backend: { ...backend, database } } };
   }
   const {
     directory: _sqliteOnly,

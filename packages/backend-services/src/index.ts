@@ -71,3 +71,10 @@ export {
   portalPermissionsServiceFactory,
   withDenyLogging,
 } from './permissions';
+export {
+  applyMigrateOnlySettings,
+  createMigrateOnlyFeature,
+  migrateOnlyServiceRef,
+  portalMigrateOnly,
+} from './migrateOnly';
+export type { MigrateOnlyOptions, MigrateOnlyService } from './migrateOnly';

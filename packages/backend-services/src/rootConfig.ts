@@ -22,6 +22,7 @@ import { applyCacheAvailability } from './cache';
 import { writeStartupLog } from './cloudLogging';
 import { applyDatabaseSettings } from './database';
 import { applyGithubAvailability } from './github';
+import { applyMigrateOnlySettings } from './migrateOnly';
 import { attachSecrets, EnvironmentSecrets, SecretAccessor } from './secrets';
 import { dropTokenlessStaticAccess } from './staticAccess';
 
@@ -43,7 +44,8 @@ export interface LoadPortalConfigOptions {
  * without an organisation or credentials is turned off (github.ts), Redis
  * without REDIS_URL becomes memory (cache.ts), the database settings for
  * Cloud SQL, pools and timeouts (database.ts), the CSP allows Google
- * Analytics only with a measurement id (analytics.ts). Returns the data and
+ * Analytics only with a measurement id (analytics.ts), the migration job
+ * processes no catalog entities (migrateOnly.ts). Returns the data and
  * what to tell the operator.
  */
 function adjust(raw: JsonObject): { data: JsonObject; notes: string[] } {
@@ -57,6 +59,8 @@ function adjust(raw: JsonObject): { data: JsonObject; notes: string[] } {
   ({ data } = applyDatabaseSettings(data));
   // GA4 measurement id set: the CSP allows Google Analytics.
   ({ data } = applyAnalyticsCsp(data));
+  // The migration job (PORTAL_MIGRATE_ONLY) processes no catalog entities.
+  ({ data } = applyMigrateOnlySettings(data));
   return {
     data,
     notes: [

@@ -6,6 +6,7 @@ import { createBackend } from '@backstage/backend-defaults';
 import {
   portalCacheServiceFactory,
   portalLoggerServiceFactory,
+  portalMigrateOnly,
   portalPermissionsServiceFactory,
   portalRootConfigServiceFactory,
   portalRootLoggerServiceFactory,
@@ -29,6 +30,8 @@ backend.add(portalSchedulerServiceFactory);
 backend.add(portalCacheServiceFactory);
 backend.add(portalRootHttpRouterServiceFactory);
 backend.add(portalPermissionsServiceFactory);
+// PORTAL_MIGRATE_ONLY=true: the migration job (migrate, then exit 0).
+backend.add(portalMigrateOnly);
 
 // Serves the built frontend (packages/app) from the same process.
 backend.add(import('@backstage/plugin-app-backend'));
