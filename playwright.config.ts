@@ -6,9 +6,11 @@ const { chromiumLaunchOptions } = require('./scripts/lib/portal');
 /**
  * End-to-end tests against the production server (the production tree of
  * scripts/production-tree.sh, on PostgreSQL, with the demo data layer), started
- * once by scripts/e2e/global-setup.js. Two projects:
- *   server:  packages/backend/e2e-tests  (HTTP contract: smoke, env, SIGTERM)
- *   browser: packages/app/e2e-tests      (Chromium: catalog, entity pages, search)
+ * once by scripts/e2e/global-setup.js. Three projects:
+ *   server:    packages/backend/e2e-tests        (HTTP contract: smoke, env, SIGTERM)
+ *   browser:   packages/app/e2e-tests            (Chromium: catalog, entity pages, search)
+ *   container: packages/backend/container-tests  (the image: contents, run as on Cloud Run;
+ *              needs scripts/container/build.sh first)
  * Run with `yarn test:e2e` (needs `yarn build:backend` first) or as part of
  * `yarn test:all`.
  */
@@ -50,6 +52,12 @@ export default defineConfig({
         viewport: { width: 1400, height: 900 },
         launchOptions: chromiumLaunchOptions,
       },
+    },
+    {
+      // The container image built by scripts/container/build.sh, run with
+      // buildah as Cloud Run runs it (docs/container.md).
+      name: 'container',
+      testDir: 'packages/backend/container-tests',
     },
   ],
 });

@@ -6,6 +6,9 @@
 //   first_boot_ms        the same on an empty database (migrations included)
 //   rss_mb               resident memory of the server at readiness (median)
 //   production_install_mb  size of the production tree's node_modules
+//   image_mb, image_base_mb, image_own_layers_mb, image_build_s  the container
+//                        image from .cache/container/build.json, when
+//                        scripts/container/build.sh has run (docs/container.md)
 //   catalog_table_ms     Chromium: navigation start -> catalog table rows shown
 //                        (median of BENCH_RUNS, warm browser cache cleared each run)
 //   bytes_transferred    bytes Chromium received for that page load (median)
@@ -408,6 +411,15 @@ async function main() {
   result.api_docs_rescan_ms = median(apiDocs.rescans);
   result.api_docs_rescan_ms_all = apiDocs.rescans;
   result.api_docs_specs = apiDocs.specs;
+  // The container image, as scripts/container/build.sh last measured it
+  // (absent when it has not run here).
+  const image = require('./lib/container').buildReport();
+  if (image) {
+    result.image_mb = image.image_mb;
+    result.image_base_mb = image.base_mb;
+    result.image_own_layers_mb = image.own_layers_mb;
+    result.image_build_s = image.build_s;
+  }
   console.log(JSON.stringify(result, null, 2));
 }
 

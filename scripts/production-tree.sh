@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Lays out the production server exactly as the container does, from the output
 # of `yarn build:backend` (packages/backend/dist/{skeleton,bundle}.tar.gz):
-#   1. yarn files + skeleton (package.json files) -> `yarn workspaces focus --all --production`
-#   2. bundle (built backend and frontend) + app-config*.yaml + catalog data
+#   1. yarn files + skeleton (package.json files) -> `yarn workspaces focus --all --production`,
+#      then scripts/prune-node-modules.js (source maps, docs, TypeScript files
+#      that nothing reads at runtime, other platforms' native binaries)
+#   2. bundle (built backend and frontend, without the frontend's source maps)
+#      + app-config*.yaml + catalog data
 # Then, from <target>:
 #   node packages/backend --config app-config.yaml --config app-config.production.yaml
 #
@@ -29,7 +32,7 @@ copy() { # copy <relative path> when SRC and target differ
 install_step() {
   [ -f "$dist/skeleton.tar.gz" ] || { echo "production-tree: $dist/skeleton.tar.gz missing; run 'yarn build:backend' first" >&2; exit 1; }
   local stamp
-  stamp="$(cat "$SRC/yarn.lock" "$dist/skeleton.tar.gz" | sha256sum | cut -c1-16)"
+  stamp="$(cat "$SRC/yarn.lock" "$dist/skeleton.tar.gz" "$here/prune-node-modules.js" | sha256sum | cut -c1-16)"
   if [ -f "$target/.production-install" ] && [ "$(cat "$target/.production-install")" = "$stamp" ] && [ -d "$target/node_modules" ]; then
     echo "production-tree: production dependencies up to date in $target" >&2
     return 0
@@ -39,7 +42,10 @@ install_step() {
     mkdir -p "$target/.yarn" && rm -rf "$target/.yarn/releases" && cp -a "$SRC/.yarn/releases" "$target/.yarn/releases"
   fi
   tar -xzf "$dist/skeleton.tar.gz" -C "$target"
+  # From scratch: yarn would not restore files an earlier prune removed.
+  rm -rf "$target/node_modules"
   (cd "$target" && yarn workspaces focus --all --production >&2)
+  node "$here/prune-node-modules.js" "$target"
   echo "$stamp" > "$target/.production-install"
 }
 
@@ -53,6 +59,9 @@ bundle_step() {
   rm -rf "$target/packages/app/dist" "$target/packages/backend/dist"
   tar -xzf "$bundle" -C "$target"
   rm -f "$bundle"
+  # The frontend's source maps (~50 MB): the UI never loads them, and served
+  # they would publish the app's source.
+  find "$target/packages/app/dist" -name '*.map' -type f -delete
   if [ "$SRC" != "$target" ]; then
     for f in "$SRC"/app-config*.yaml; do cp "$f" "$target/"; done
     rm -rf "$target/examples" "$target/templates"

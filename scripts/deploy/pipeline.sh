@@ -46,7 +46,9 @@ cmd_build() {
 }
 
 cmd_test() {
-  local command="${TEST_COMMAND:-bash scripts/test.sh}"
+  # No container suite inside Cloud Build (no buildah there): the build step
+  # makes the image and staging's smoke test runs it.
+  local command="${TEST_COMMAND:-PORTAL_CONTAINER_TESTS=off bash scripts/test.sh}"
   log "tests: $command"
   (cd "$DEPLOY_ROOT" && bash -c "$command") || die "tests failed: nothing is pushed"
 }
