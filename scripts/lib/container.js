@@ -6,6 +6,7 @@
 const { execFileSync, spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
+const { collectOutput } = require('./portal');
 
 const defaultImage = process.env.PORTAL_IMAGE || 'localhost/portal:latest';
 
@@ -89,21 +90,7 @@ function runImage({ image = defaultImage, env = {}, logFile } = {}) {
   args.push(ctr, '--', ...(config.Entrypoint ?? []), ...(config.Cmd ?? []));
   const started = Date.now();
   const child = spawn('buildah', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const sink = logFile ? fs.createWriteStream(logFile) : undefined;
-  const collect = d => {
-    output += d;
-    if (output.length > 2_000_000) output = output.slice(-1_000_000);
-    sink?.write(d);
-  };
-  child.stdout.on('data', collect);
-  child.stderr.on('data', collect);
-  const exited = new Promise(resolve =>
-    child.on('exit', (code, signal) => {
-      sink?.end();
-      resolve({ code, signal, at: Date.now() });
-    }),
-  );
+  const { output, exited } = collectOutput(child, logFile);
   const base = `http://127.0.0.1:${Number(env.PORT || 7007)}`;
   let done = false;
   exited.then(() => (done = true));
@@ -113,7 +100,7 @@ function runImage({ image = defaultImage, env = {}, logFile } = {}) {
     base,
     started,
     exited,
-    output: () => output,
+    output,
     serverPid() {
       return descendants(child.pid).find(pid => {
         try {
@@ -132,7 +119,9 @@ function runImage({ image = defaultImage, env = {}, logFile } = {}) {
       while (Date.now() < deadline) {
         if (done) {
           throw new Error(
-            `the container exited before it was ready:\n${output.slice(-4000)}`,
+            `the container exited before it was ready:\n${output().slice(
+              -4000,
+            )}`,
           );
         }
         try {
@@ -144,7 +133,7 @@ function runImage({ image = defaultImage, env = {}, logFile } = {}) {
         await new Promise(r => setTimeout(r, 25));
       }
       throw new Error(
-        `the container was not ready after ${timeoutMs} ms:\n${output.slice(
+        `the container was not ready after ${timeoutMs} ms:\n${output().slice(
           -4000,
         )}`,
       );

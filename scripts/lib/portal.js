@@ -67,6 +67,29 @@ function productionTree(dir = path.join(workDir, 'production')) {
 const demoConfig = ['--config', 'examples/app-config.demo.yaml'];
 
 /**
+ * Keeps a child's stdout and stderr (the last 1-2 MB; all of it in `logFile`
+ * when given). `exited` resolves with its exit code, signal and time.
+ */
+function collectOutput(child, logFile) {
+  let output = '';
+  const sink = logFile ? fs.createWriteStream(logFile) : undefined;
+  const collect = d => {
+    output += d;
+    if (output.length > 2_000_000) output = output.slice(-1_000_000);
+    sink?.write(d);
+  };
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
+  const exited = new Promise(resolve =>
+    child.on('exit', (code, signal) => {
+      sink?.end();
+      resolve({ code, signal, at: Date.now() });
+    }),
+  );
+  return { output: () => output, exited };
+}
+
+/**
  * Starts `node packages/backend --config app-config.yaml --config
  * app-config.production.yaml [extra]` in `tree`, with NODE_ENV=production and
  * the given environment. Resolves once the process is spawned.
@@ -92,21 +115,7 @@ function startServer({ tree, env = {}, extraArgs = demoConfig, logFile }) {
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let output = '';
-  const sink = logFile ? fs.createWriteStream(logFile) : undefined;
-  const collect = d => {
-    output += d;
-    if (output.length > 2_000_000) output = output.slice(-1_000_000);
-    sink?.write(d);
-  };
-  child.stdout.on('data', collect);
-  child.stderr.on('data', collect);
-  const exited = new Promise(resolve =>
-    child.on('exit', (code, signal) => {
-      sink?.end();
-      resolve({ code, signal, at: Date.now() });
-    }),
-  );
+  const { output, exited } = collectOutput(child, logFile);
   const port = Number(env.PORT || 7007);
   const base = `http://127.0.0.1:${port}`;
   return {
@@ -114,7 +123,7 @@ function startServer({ tree, env = {}, extraArgs = demoConfig, logFile }) {
     base,
     started,
     exited,
-    output: () => output,
+    output,
     /** Resolves with ms from spawn to a 200 from the readiness endpoint. */
     async waitReady(timeoutMs = 120_000) {
       const deadline = Date.now() + timeoutMs;
@@ -123,7 +132,7 @@ function startServer({ tree, env = {}, extraArgs = demoConfig, logFile }) {
       while (Date.now() < deadline) {
         if (done) {
           throw new Error(
-            `production server exited before it was ready:\n${output.slice(
+            `production server exited before it was ready:\n${output().slice(
               -4000,
             )}`,
           );
@@ -137,7 +146,7 @@ function startServer({ tree, env = {}, extraArgs = demoConfig, logFile }) {
         await new Promise(r => setTimeout(r, 25));
       }
       throw new Error(
-        `production server not ready after ${timeoutMs} ms:\n${output.slice(
+        `production server not ready after ${timeoutMs} ms:\n${output().slice(
           -4000,
         )}`,
       );
@@ -228,6 +237,7 @@ async function waitFor(what, probe, timeoutMs = 60_000) {
 }
 
 module.exports = {
+  collectOutput,
   repoRoot,
   workDir,
   freePort,
