@@ -10,6 +10,7 @@
 #   REPOSITORY           Artifact Registry Docker repository [portal]
 #   IMAGE_NAME           image name in the repository [portal]
 #   SHORT_SHA            commit the image is built from (its tag; Cloud Build sets it)
+#   RELEASE_SHA          production: the commit that passed staging (overrides SHORT_SHA)
 #   COMMIT_SHA           the full commit (for the production trigger)
 #   BUILD_ID             Cloud Build's build id (makes revision names unique)
 #   STAGING_SERVICE      Cloud Run service of staging [portal-staging]
@@ -18,6 +19,7 @@
 #   CANARY_WINDOW        seconds the canary is watched before full traffic [600]
 #   CANARY_INTERVAL      seconds between two health checks of the canary [60]
 #   ERROR_RATE           highest share of 5xx responses (percent) the canary may have [2]
+#   MIN_REQUESTS         responses the canary needs before its error rate is judged [20]
 #   SMOKE_ATTEMPTS       readiness checks before a smoke test gives up [30]
 #   SMOKE_INTERVAL       seconds between them [10]
 #   PORTAL_API_TOKEN     the static API token of the environment (a secret;
@@ -32,12 +34,16 @@ REGION="${REGION:-europe-west1}"
 AR_LOCATION="${AR_LOCATION:-$REGION}"
 REPOSITORY="${REPOSITORY:-portal}"
 IMAGE_NAME="${IMAGE_NAME:-portal}"
+# The production trigger is told which commit passed staging (_RELEASE_SHA):
+# that one is released, whatever commit the trigger checked out.
+if [ -n "${RELEASE_SHA:-}" ]; then SHORT_SHA="$RELEASE_SHA"; fi
 STAGING_SERVICE="${STAGING_SERVICE:-portal-staging}"
 PRODUCTION_SERVICE="${PRODUCTION_SERVICE:-portal}"
 CANARY_PERCENT="${CANARY_PERCENT:-10}"
 CANARY_WINDOW="${CANARY_WINDOW:-600}"
 CANARY_INTERVAL="${CANARY_INTERVAL:-60}"
 ERROR_RATE="${ERROR_RATE:-2}"
+MIN_REQUESTS="${MIN_REQUESTS:-20}"
 SMOKE_ATTEMPTS="${SMOKE_ATTEMPTS:-30}"
 SMOKE_INTERVAL="${SMOKE_INTERVAL:-10}"
 if [ -z "${DEPLOY_WORK_DIR:-}" ]; then
@@ -59,6 +65,7 @@ need() { # need VAR...: fails naming every unset variable
   [ ${#missing[@]} -eq 0 ] || die "not set: ${missing[*]}"
 }
 is_number() { [[ "$1" =~ ^[0-9]+([.][0-9]+)?$ ]]; }
+is_integer() { [[ "$1" =~ ^[0-9]+$ ]]; }
 
 # The image without a tag, e.g. europe-west1-docker.pkg.dev/acme/portal/portal
 image_repo() {
@@ -86,7 +93,8 @@ revision_of() {
   local name="$1-$SHORT_SHA"
   [ -n "${BUILD_ID:-}" ] && name="$name-${BUILD_ID:0:8}"
   name="$(tr 'A-Z_' 'a-z-' <<<"$name")"
-  printf '%s' "${name:0:63}"
+  name="${name:0:63}"
+  printf '%s' "${name%-}"
 }
 
 run_flags=() # common to every `gcloud run` call
@@ -106,7 +114,7 @@ render() {
     value="${!name:-}"
     [[ "$text" == *"\${$name}"* ]] || continue
     [ -n "$value" ] || die "$src needs $name"
-    text="${text//"\${$name}"/$value}"
+    text="${text//"\${$name}"/"$value"}"
   done
   if grep -qE '\$\{[A-Za-z_]+\}' <<<"$text"; then
     die "$src: unknown placeholders left: $(grep -oE '\$\{[A-Za-z_]+\}' <<<"$text" | sort -u | tr '\n' ' ')"
@@ -117,10 +125,27 @@ render() {
 
 # traffic <service>: one line per traffic target:
 #   <revision> TAB <percent> TAB <tag> TAB <url>
+# Nothing when the service does not exist yet; any other failure stops.
+# (`services describe`, not a `list --filter`: gcloud's filters match words,
+# so `portal` would also match `portal-staging`.)
 traffic() {
-  gcloud run services list "${run_flags[@]}" --filter="metadata.name=$1" \
+  local out err code=0
+  err="$(mktemp)"
+  out="$(gcloud run services describe "$1" "${run_flags[@]}" \
     --flatten=status.traffic \
-    --format='value(status.traffic.revisionName,status.traffic.percent,status.traffic.tag,status.traffic.url)'
+    --format='value(status.traffic.revisionName,status.traffic.percent,status.traffic.tag,status.traffic.url)' \
+    2>"$err")" || code=$?
+  if [ "$code" != 0 ]; then
+    if { cat "$err"; printf '%s\n' "$out"; } | grep -qiE 'cannot find service|could not be found|not found'; then
+      rm -f "$err"
+      return 0
+    fi
+    cat "$err" >&2
+    rm -f "$err"
+    die "could not read the traffic of $1"
+  fi
+  rm -f "$err"
+  printf '%s\n' "$out" | sed '/^$/d'
 }
 
 # serving_revision <service>: the revision with the largest share of traffic,
@@ -183,10 +208,12 @@ check_api() {
 }
 
 # error_rate_ok <service> <revision> <since>: the revision's share of 5xx
-# responses (request logs since <since>) is at most ERROR_RATE percent.
+# responses (request logs since <since>, the pipeline's own health checks
+# left out) is at most ERROR_RATE percent. With fewer than MIN_REQUESTS
+# responses the rate says little: it is reported, not judged.
 error_rate_ok() {
   local filter statuses total errors
-  filter="resource.type=\"cloud_run_revision\" AND resource.labels.service_name=\"$1\" AND resource.labels.revision_name=\"$2\" AND log_id(\"run.googleapis.com/requests\") AND timestamp>=\"$3\""
+  filter="resource.type=\"cloud_run_revision\" AND resource.labels.service_name=\"$1\" AND resource.labels.revision_name=\"$2\" AND log_id(\"run.googleapis.com/requests\") AND timestamp>=\"$3\" AND NOT httpRequest.requestUrl:\"/.backstage/health/\""
   statuses="$(gcloud logging read "$filter" --project "$PROJECT_ID" --limit 10000 --format='value(httpRequest.status)')" ||
     {
       log "could not read the request logs of $2"
@@ -195,5 +222,9 @@ error_rate_ok() {
   total="$(grep -cE '^[0-9]{3}$' <<<"$statuses" || true)"
   errors="$(grep -cE '^5[0-9]{2}$' <<<"$statuses" || true)"
   log "$2: $errors of $total responses since $3 were 5xx (at most $ERROR_RATE% allowed)"
-  awk -v e="$errors" -v t="$total" -v max="$ERROR_RATE" 'BEGIN { exit !(t == 0 || e * 100 <= max * t) }'
+  if [ "$total" -lt "$MIN_REQUESTS" ]; then
+    log "$2: fewer than $MIN_REQUESTS responses: too few to judge the error rate yet"
+    return 0
+  fi
+  awk -v e="$errors" -v t="$total" -v max="$ERROR_RATE" 'BEGIN { exit !(e * 100 <= max * t) }'
 }

@@ -34,14 +34,21 @@ cmd_pull_cache() {
   fi
 }
 
+# Every stage's layers go to a registry cache (:buildcache, mode=max), so a
+# code-only change reuses the install stages on a fresh Cloud Build machine
+# too (an inline cache would hold the final image's layers only).
 cmd_build() {
   need SHORT_SHA
   cd "$DEPLOY_ROOT"
-  DOCKER_BUILDKIT=1 docker build \
+  docker buildx create --name portal --driver docker-container --use >/dev/null 2>&1 ||
+    docker buildx use portal
+  docker buildx build \
+    --cache-from "type=registry,ref=$(image_repo):buildcache" \
     --cache-from "$(image_repo):staging" \
-    --build-arg BUILDKIT_INLINE_CACHE=1 \
+    --cache-to "type=registry,ref=$(image_repo):buildcache,mode=max" \
     --label "org.opencontainers.image.revision=${COMMIT_SHA:-$SHORT_SHA}" \
     --tag "$(image)" \
+    --load \
     .
 }
 
@@ -57,11 +64,13 @@ cmd_push() {
   docker push "$(image)"
 }
 
+# Production releases only an image that passed staging: the tag step of
+# staging marks it :staging-passed-<sha>.
 cmd_check_image() {
   set_run_flags
-  gcloud artifacts docker images describe "$(image)" --project "$PROJECT_ID" \
+  gcloud artifacts docker images describe "$(image_repo):staging-passed-$SHORT_SHA" --project "$PROJECT_ID" \
     --format='value(image_summary.digest)' >/dev/null ||
-    die "no image $(image): the build of $SHORT_SHA did not push one"
+    die "no image $(image) that passed staging (no tag staging-passed-$SHORT_SHA): its build did not push one, or staging's smoke test failed"
 }
 
 # migrate <environment>: the migration job of the environment (the manifest
@@ -121,12 +130,17 @@ cmd_tag() {
   service_of "$env" >/dev/null
   need PROJECT_ID
   gcloud artifacts docker tags add "$(image)" "$(image_repo):$env" --quiet
+  if [ "$env" = staging ]; then
+    gcloud artifacts docker tags add "$(image)" "$(image_repo):staging-passed-$SHORT_SHA" --quiet
+  fi
 }
 
 cmd_request_production() {
   need PROJECT_ID COMMIT_SHA
+  need SHORT_SHA
   gcloud builds triggers run "${PRODUCTION_TRIGGER:-portal-production}" \
-    --project "$PROJECT_ID" --region "${TRIGGER_REGION:-global}" --sha "$COMMIT_SHA"
+    --project "$PROJECT_ID" --region "${TRIGGER_REGION:-global}" --sha "$COMMIT_SHA" \
+    --substitutions "_RELEASE_SHA=$SHORT_SHA"
   log "production build requested; it starts once approved (Cloud Build > History)"
 }
 
@@ -139,9 +153,15 @@ cmd_request_production() {
 cmd_canary() {
   local service revision serving lines canary_url since checks i v healthy=1
   set_run_flags
-  for v in CANARY_PERCENT CANARY_WINDOW CANARY_INTERVAL ERROR_RATE; do
+  for v in CANARY_WINDOW CANARY_INTERVAL ERROR_RATE; do
     is_number "${!v}" || die "$v must be a number, not '${!v}'"
   done
+  for v in CANARY_PERCENT MIN_REQUESTS; do
+    is_integer "${!v}" || die "$v must be a whole number, not '${!v}'"
+  done
+  if [ "$CANARY_PERCENT" -lt 1 ] || [ "$CANARY_PERCENT" -gt 99 ]; then
+    die "CANARY_PERCENT must be between 1 and 99, not $CANARY_PERCENT"
+  fi
   service="$PRODUCTION_SERVICE"
   revision="$(revision_of "$service")"
   lines="$(traffic "$service")"
@@ -154,6 +174,9 @@ cmd_canary() {
   else
     gcloud run services update-traffic "$service" "${run_flags[@]}" --to-tags "canary=$CANARY_PERCENT"
     log "$CANARY_PERCENT% of traffic to $revision, the rest stays on $serving"
+    # Cancelled or timed out while watching: traffic goes back first.
+    # shellcheck disable=SC2064 # the values are meant to be fixed now
+    trap "log 'interrupted: all traffic back to $serving'; gcloud run services update-traffic '$service' ${run_flags[*]} --to-revisions '$serving=100'; exit 1" TERM INT
   fi
   since="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 
@@ -173,6 +196,7 @@ cmd_canary() {
     fi
   done
 
+  trap - TERM INT
   if [ "$healthy" = 1 ]; then
     gcloud run services update-traffic "$service" "${run_flags[@]}" --to-revisions "$revision=100"
     cmd_tag production

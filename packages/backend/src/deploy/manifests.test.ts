@@ -304,6 +304,7 @@ describe.each([
   });
 });
 
+jest.setTimeout(60_000);
 describe('rendering', () => {
   it('fails on a placeholder it does not know, or one it lacks a value for', () => {
     const fs = require('node:fs') as typeof import('node:fs');

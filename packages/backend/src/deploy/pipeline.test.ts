@@ -40,6 +40,19 @@ const trafficLine = (revision: string, percent: number, tag = '', url = '') =>
 function healthyCloud(extra: FakeRule[] = []): FakeRule[] {
   return [
     ...extra,
+    // Production's traffic: before the canary is deployed, then with it.
+    {
+      match: 'gcloud run services describe portal * --flatten=*',
+      times: 1,
+      output: trafficLine(PREVIOUS, 100, '', PRODUCTION_URL),
+    },
+    {
+      match: 'gcloud run services describe portal * --flatten=*',
+      output: [
+        trafficLine(PREVIOUS, 100, '', PRODUCTION_URL),
+        trafficLine(NEW_PRODUCTION, 0, 'canary', CANARY_URL),
+      ].join('\\n'),
+    },
     {
       match: 'gcloud run services describe portal-staging *',
       output: STAGING_URL,
@@ -57,19 +70,6 @@ function healthyCloud(extra: FakeRule[] = []): FakeRule[] {
       match: 'curl * */api/catalog/entities?limit=1',
       output: '{"error":{"name":"AuthenticationError"}}\\n401',
     },
-    // Production's traffic: before the canary is deployed, then with it.
-    {
-      match: 'gcloud run services list *',
-      times: 1,
-      output: trafficLine(PREVIOUS, 100, '', PRODUCTION_URL),
-    },
-    {
-      match: 'gcloud run services list *',
-      output: [
-        trafficLine(PREVIOUS, 100, '', PRODUCTION_URL),
-        trafficLine(NEW_PRODUCTION, 0, 'canary', CANARY_URL),
-      ].join('\\n'),
-    },
     // The canary's request log: statuses since the traffic moved.
     { match: 'gcloud logging read *', output: '200\\n200\\n304\\n404' },
   ];
@@ -77,7 +77,8 @@ function healthyCloud(extra: FakeRule[] = []): FakeRule[] {
 
 const stagingCalls = [
   `docker pull ${IMAGE}:staging`,
-  `docker build --cache-from ${IMAGE}:staging --build-arg BUILDKIT_INLINE_CACHE=1 --label org.opencontainers.image.revision=${COMMIT} --tag ${IMAGE}:${SHA} .`,
+  'docker buildx create --name portal --driver docker-container --use',
+  `docker buildx build --cache-from type=registry,ref=${IMAGE}:buildcache --cache-from ${IMAGE}:staging --cache-to type=registry,ref=${IMAGE}:buildcache,mode=max --label org.opencontainers.image.revision=${COMMIT} --tag ${IMAGE}:${SHA} --load .`,
   `docker push ${IMAGE}:${SHA}`,
   `gcloud run jobs replace $WORK/portal-staging-migrate.yaml ${AT} --quiet`,
   `gcloud run jobs execute portal-staging-migrate ${AT} --wait`,
@@ -87,17 +88,18 @@ const stagingCalls = [
   `curl -sS --max-time 20 -w \\n%{http_code} -H @/dev/fd/63 ${STAGING_URL}/api/catalog/entities?limit=1`,
   `curl -sS --max-time 20 -w \\n%{http_code} ${STAGING_URL}/api/catalog/entities?limit=1`,
   `gcloud artifacts docker tags add ${IMAGE}:${SHA} ${IMAGE}:staging --quiet`,
-  `gcloud builds triggers run portal-production --project ${PROJECT} --region global --sha ${COMMIT}`,
+  `gcloud artifacts docker tags add ${IMAGE}:${SHA} ${IMAGE}:staging-passed-${SHA} --quiet`,
+  `gcloud builds triggers run portal-production --project ${PROJECT} --region global --sha ${COMMIT} --substitutions _RELEASE_SHA=${SHA}`,
 ];
 
-const trafficQuery = `gcloud run services list ${AT} --filter=metadata.name=portal --flatten=status.traffic ${TRAFFIC_FORMAT}`;
+const trafficQuery = `gcloud run services describe portal ${AT} --flatten=status.traffic ${TRAFFIC_FORMAT}`;
 const canaryCheck = [
   'sleep 60',
   `curl -sS --max-time 20 -w \\n%{http_code} ${CANARY_URL}/.backstage/health/v1/readiness`,
-  `gcloud logging read resource.type="cloud_run_revision" AND resource.labels.service_name="portal" AND resource.labels.revision_name="${NEW_PRODUCTION}" AND log_id("run.googleapis.com/requests") AND timestamp>="$SINCE" --project ${PROJECT} --limit 10000 --format=value(httpRequest.status)`,
+  `gcloud logging read resource.type="cloud_run_revision" AND resource.labels.service_name="portal" AND resource.labels.revision_name="${NEW_PRODUCTION}" AND log_id("run.googleapis.com/requests") AND timestamp>="$SINCE" AND NOT httpRequest.requestUrl:"/.backstage/health/" --project ${PROJECT} --limit 10000 --format=value(httpRequest.status)`,
 ];
 const productionUpToCanary = [
-  `gcloud artifacts docker images describe ${IMAGE}:${SHA} --project ${PROJECT} --format=value(image_summary.digest)`,
+  `gcloud artifacts docker images describe ${IMAGE}:staging-passed-${SHA} --project ${PROJECT} --format=value(image_summary.digest)`,
   `gcloud run jobs replace $WORK/portal-migrate.yaml ${AT} --quiet`,
   `gcloud run jobs execute portal-migrate ${AT} --wait`,
   trafficQuery,
@@ -105,6 +107,8 @@ const productionUpToCanary = [
   trafficQuery,
   `gcloud run services update-traffic portal ${AT} --to-tags canary=10`,
 ];
+
+jest.setTimeout(60_000);
 
 let cloud: FakeCloud;
 afterEach(() => cloud?.close());
@@ -190,7 +194,7 @@ describe('the pipeline', () => {
     });
     expect(ids(steps)).toEqual(['pull-cache:0', 'build:0', 'test:1']);
     expect(steps[2].stderr).toContain('tests failed: nothing is pushed');
-    expect(cloud.calls()).toEqual(stagingCalls.slice(0, 2));
+    expect(cloud.calls()).toEqual(stagingCalls.slice(0, 3));
   });
 
   it('smoke test of staging fails: no tag moves and production is never requested', () => {
@@ -214,7 +218,7 @@ describe('the pipeline', () => {
     );
     const readiness = `curl -sS --max-time 20 -w \\n%{http_code} ${STAGING_URL}/.backstage/health/v1/readiness`;
     expect(cloud.calls()).toEqual([
-      ...stagingCalls.slice(0, 7),
+      ...stagingCalls.slice(0, 8),
       readiness,
       'sleep 10',
       readiness,
@@ -281,7 +285,8 @@ describe('the pipeline', () => {
     const steps = cloud.runBuild(
       'cloudbuild.production.yaml',
       productionBuild,
-      { overrides: { _CANARY_WINDOW: '300' } },
+      // Judged from 5 responses on (default 20).
+      { overrides: { _CANARY_WINDOW: '300', _MIN_REQUESTS: '5' } },
     );
     expect(ids(steps)).toEqual([
       'check-image:0',
@@ -325,9 +330,15 @@ describe('the pipeline', () => {
     cloud = new FakeCloud(
       healthyCloud([
         // No service yet, then only the new revision (all traffic + canary tag).
-        { match: 'gcloud run services list *', times: 1, output: '' },
         {
-          match: 'gcloud run services list *',
+          match: 'gcloud run services describe portal * --flatten=*',
+          times: 1,
+          exit: 1,
+          output:
+            'ERROR: (gcloud.run.services.describe) Cannot find service [portal]',
+        },
+        {
+          match: 'gcloud run services describe portal * --flatten=*',
           output: [
             trafficLine(NEW_PRODUCTION, 100, '', PRODUCTION_URL),
             trafficLine(NEW_PRODUCTION, 0, 'canary', CANARY_URL),
@@ -350,6 +361,76 @@ describe('the pipeline', () => {
       `gcloud run services update-traffic portal ${AT} --to-revisions ${NEW_PRODUCTION}=100`,
       `gcloud artifacts docker tags add ${IMAGE}:${SHA} ${IMAGE}:production --quiet`,
     ]);
+  });
+});
+
+describe('the canary judgement', () => {
+  it('too few responses to judge an error rate: reported, and readiness decides', () => {
+    cloud = new FakeCloud(
+      healthyCloud([
+        { match: 'gcloud logging read *', output: '200\\n500\\n200' },
+      ]),
+    );
+    const steps = cloud.runBuild(
+      'cloudbuild.production.yaml',
+      productionBuild,
+      {
+        overrides: { _CANARY_WINDOW: '60' },
+      },
+    );
+    expect(ids(steps).slice(-1)).toEqual(['canary:0']);
+    expect(steps[3].stderr).toContain(
+      'fewer than 20 responses: too few to judge the error rate yet',
+    );
+  });
+
+  it('traffic that cannot be read (not a missing service) stops the deploy', () => {
+    cloud = new FakeCloud(
+      healthyCloud([
+        {
+          match: 'gcloud run services describe portal * --flatten=*',
+          exit: 1,
+          output:
+            'ERROR: (gcloud.run.services.describe) PERMISSION_DENIED: Permission denied on resource project',
+        },
+      ]),
+    );
+    const steps = cloud.runBuild('cloudbuild.production.yaml', productionBuild);
+    expect(ids(steps)).toEqual([
+      'check-image:0',
+      'migrate-production:0',
+      'deploy-canary:1',
+    ]);
+    expect(steps[2].stderr).toContain('could not read the traffic of portal');
+    expect(cloud.calls().join('\n')).not.toContain('services replace');
+  });
+
+  it('an image that did not pass staging is not released', () => {
+    cloud = new FakeCloud(
+      healthyCloud([
+        {
+          match: `gcloud artifacts docker images describe ${IMAGE}:staging-passed-*`,
+          exit: 1,
+        },
+      ]),
+    );
+    const steps = cloud.runBuild('cloudbuild.production.yaml', productionBuild);
+    expect(ids(steps)).toEqual(['check-image:1']);
+    expect(steps[0].stderr).toContain('no tag staging-passed-abc1234');
+  });
+
+  it('releases the commit staging passed, whatever the trigger checked out', () => {
+    cloud = new FakeCloud(healthyCloud());
+    const steps = cloud.runBuild(
+      'cloudbuild.production.yaml',
+      { ...productionBuild, SHORT_SHA: 'beefcaf' },
+      { overrides: { _RELEASE_SHA: SHA, _CANARY_WINDOW: '60' } },
+    );
+    expect(ids(steps).slice(-1)).toEqual(['canary:0']);
+    expect(cloud.calls()[0]).toContain(`${IMAGE}:staging-passed-${SHA}`);
+    expect(
+      cloud.rendered('portal.yaml').spec.template.spec.containers[0].image,
+    ).toBe(`${IMAGE}:${SHA}`);
   });
 });
 
