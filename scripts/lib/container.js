@@ -6,7 +6,7 @@
 const { execFileSync, spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { collectOutput } = require('./portal');
+const { collectOutput, waitReady } = require('./portal');
 
 const defaultImage = process.env.PORTAL_IMAGE || 'localhost/portal:latest';
 
@@ -114,29 +114,15 @@ function runImage({ image = defaultImage, env = {}, logFile } = {}) {
         }
       });
     },
-    async waitReady(timeoutMs = 180_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (Date.now() < deadline) {
-        if (done) {
-          throw new Error(
-            `the container exited before it was ready:\n${output().slice(
-              -4000,
-            )}`,
-          );
-        }
-        try {
-          const res = await fetch(`${base}/.backstage/health/v1/readiness`);
-          if (res.status === 200) return Date.now() - started;
-        } catch {
-          /* not listening yet */
-        }
-        await new Promise(r => setTimeout(r, 25));
-      }
-      throw new Error(
-        `the container was not ready after ${timeoutMs} ms:\n${output().slice(
-          -4000,
-        )}`,
-      );
+    waitReady(timeoutMs = 180_000) {
+      return waitReady({
+        base,
+        started,
+        exited,
+        output,
+        what: 'the container',
+        timeoutMs,
+      });
     },
     /** Ends whatever still runs and removes the working container. */
     async remove() {

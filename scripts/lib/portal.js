@@ -67,6 +67,34 @@ function productionTree(dir = path.join(workDir, 'production')) {
 const demoConfig = ['--config', 'examples/app-config.demo.yaml'];
 
 /**
+ * Resolves with ms from `started` to a 200 from `base`'s readiness endpoint;
+ * rejects with the output's tail when the process exits first or the time is
+ * up.
+ */
+async function waitReady({ base, started, exited, output, what, timeoutMs }) {
+  const deadline = Date.now() + timeoutMs;
+  let done = false;
+  exited.then(() => (done = true));
+  while (Date.now() < deadline) {
+    if (done) {
+      throw new Error(
+        `${what} exited before it was ready:\n${output().slice(-4000)}`,
+      );
+    }
+    try {
+      const res = await fetch(`${base}/.backstage/health/v1/readiness`);
+      if (res.status === 200) return Date.now() - started;
+    } catch {
+      /* not listening yet */
+    }
+    await new Promise(r => setTimeout(r, 25));
+  }
+  throw new Error(
+    `${what} not ready after ${timeoutMs} ms:\n${output().slice(-4000)}`,
+  );
+}
+
+/**
  * Keeps a child's stdout and stderr (the last 1-2 MB; all of it in `logFile`
  * when given). `exited` resolves with its exit code, signal and time.
  */
@@ -125,31 +153,15 @@ function startServer({ tree, env = {}, extraArgs = demoConfig, logFile }) {
     exited,
     output,
     /** Resolves with ms from spawn to a 200 from the readiness endpoint. */
-    async waitReady(timeoutMs = 120_000) {
-      const deadline = Date.now() + timeoutMs;
-      let done = false;
-      exited.then(() => (done = true));
-      while (Date.now() < deadline) {
-        if (done) {
-          throw new Error(
-            `production server exited before it was ready:\n${output().slice(
-              -4000,
-            )}`,
-          );
-        }
-        try {
-          const res = await fetch(`${base}/.backstage/health/v1/readiness`);
-          if (res.status === 200) return Date.now() - started;
-        } catch {
-          /* not listening yet */
-        }
-        await new Promise(r => setTimeout(r, 25));
-      }
-      throw new Error(
-        `production server not ready after ${timeoutMs} ms:\n${output().slice(
-          -4000,
-        )}`,
-      );
+    waitReady(timeoutMs = 120_000) {
+      return waitReady({
+        base,
+        started,
+        exited,
+        output,
+        what: 'production server',
+        timeoutMs,
+      });
     },
     async stop() {
       if (child.exitCode === null && child.signalCode === null)
@@ -238,6 +250,7 @@ async function waitFor(what, probe, timeoutMs = 60_000) {
 
 module.exports = {
   collectOutput,
+  waitReady,
   repoRoot,
   workDir,
   freePort,
