@@ -113,6 +113,21 @@ async function checkSampleCatalog(kind: DatabaseKind) {
   }
 }
 
+/** Starts a backend, again while SQLite reports its file locked (up to ~30 s). */
+async function startWhenUnlocked<T>(start: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (error) {
+      const locked = /database is locked|MigrationLocked|SQLITE_BUSY/.test(
+        String(error),
+      );
+      if (!locked || attempt >= 6) throw error;
+      await new Promise(r => setTimeout(r, 1000 * attempt));
+    }
+  }
+}
+
 describe('the backend on SQLite', () => {
   it('loads the sample catalog and answers catalog queries', () =>
     checkSampleCatalog('sqlite'));
@@ -232,7 +247,14 @@ describe('the local SQLite database', () => {
       }
       expect(fs.readdirSync(sqliteDir)).toContain('catalog.sqlite');
 
-      const second = await startCatalogBackend(options);
+      // The first backend's SQLite connections may still be finishing a
+      // write when stop() returns (seen under load: the second start's
+      // migration lock then meets SQLITE_BUSY). A restarted process would
+      // not overlap; here the second start waits for the file and tries
+      // again.
+      const second = await startWhenUnlocked(() =>
+        startCatalogBackend(options),
+      );
       try {
         const r = await getComponent(second);
         expect(r.status).toBe(200);
