@@ -174,6 +174,14 @@ function startServer({ tree, env = {}, extraArgs = demoConfig, logFile }) {
   };
 }
 
+/** The e2e suite's PostgreSQL, as scripts/e2e/global-setup.js exports it. */
+function sharedPostgres() {
+  return {
+    host: process.env.PORTAL_PG_HOST,
+    port: Number(process.env.PORTAL_PG_PORT),
+  };
+}
+
 /**
  * The deployment-contract environment for a local PostgreSQL. `okta` is a
  * running stand-in (scripts/lib/okta.js); without one, Okta points at a port
@@ -249,6 +257,7 @@ async function waitFor(what, probe, timeoutMs = 60_000) {
 }
 
 module.exports = {
+  sharedPostgres,
   collectOutput,
   waitReady,
   repoRoot,

@@ -123,10 +123,7 @@ test.describe('with GA4_MEASUREMENT_ID', () => {
       tree: process.env.PORTAL_TREE,
       env: {
         ...portal.contractEnv({
-          pg: {
-            host: process.env.PORTAL_PG_HOST,
-            port: Number(process.env.PORTAL_PG_PORT),
-          },
+          pg: portal.sharedPostgres(),
           port,
           token: process.env.PORTAL_API_TOKEN,
         }),

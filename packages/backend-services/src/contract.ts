@@ -9,8 +9,8 @@
  * (`${PORT:-7007}`) or not marked required may be absent. Descriptions feed
  * the error message.
  */
+import { checkBoolean } from './jsonValues';
 import {
-  checkBoolean,
   checkInstanceConnectionName,
   checkPostgresHost,
   checkWholeNumber,

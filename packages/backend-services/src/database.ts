@@ -16,14 +16,12 @@
  * variables to fix.
  */
 import { JsonObject, JsonValue } from '@backstage/types';
+import { checkBoolean, isObject, isTrue } from './jsonValues';
 
 /** `backend.database.knexConfig.pool.max` when POSTGRES_POOL_MAX is unset. */
 export const DEFAULT_POOL_MAX = 5;
 /** `connection.statement_timeout` (ms) when POSTGRES_STATEMENT_TIMEOUT_MS is unset. */
 export const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;
-
-const isObject = (v: JsonValue | undefined): v is JsonObject =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const isSet = (v: JsonValue | undefined) =>
   v !== undefined && v !== null && String(v).trim() !== '';
@@ -78,17 +76,6 @@ function numbersIn(object: JsonObject, keys: string[]): JsonObject {
   return out;
 }
 
-/** Boolean spellings a `${VAR}` substitution may give (strings). */
-const TRUE = /^(true|1|yes|on)$/i;
-const FALSE = /^(false|0|no|off)$/i;
-
-/** Checks a true/false variable; returns a problem or undefined. */
-export function checkBoolean(value: string): string | undefined {
-  return TRUE.test(value.trim()) || FALSE.test(value.trim())
-    ? undefined
-    : 'must be true or false';
-}
-
 /**
  * `skipMigrations` of `backend.database` and of each
  * `backend.database.plugin.<id>` as a boolean: `${PORTAL_SKIP_MIGRATIONS}`
@@ -111,7 +98,7 @@ function skipMigrationsAsBoolean(database: JsonObject): JsonObject {
         `${where} (PORTAL_SKIP_MIGRATIONS) must be true or false, not '${text}'`,
       );
     }
-    return { ...object, skipMigrations: TRUE.test(text) };
+    return { ...object, skipMigrations: isTrue(text) };
   };
   const out = convert(database, 'backend.database.skipMigrations');
   if (!isObject(out.plugin)) return out;

@@ -1,4 +1,5 @@
 import { JsonObject, JsonValue } from '@backstage/types';
+import { isObject } from './jsonValues';
 
 /** The contract variable behind each GitHub App setting (for messages). */
 const APP_FIELDS: Record<string, string> = {
@@ -7,9 +8,6 @@ const APP_FIELDS: Record<string, string> = {
   clientId: 'GITHUB_APP_CLIENT_ID',
   clientSecret: 'GITHUB_APP_CLIENT_SECRET',
 };
-
-const isObject = (v: JsonValue | undefined): v is JsonObject =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * GitHub is optional: the base configuration declares the integration, the

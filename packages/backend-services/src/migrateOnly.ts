@@ -22,15 +22,11 @@ import {
   createServiceRef,
 } from '@backstage/backend-plugin-api';
 import { JsonObject } from '@backstage/types';
+import { isObject, isTrue } from './jsonValues';
 
 /** Whether `portal.migrateOnly` (a boolean or its spelling as a string) is on. */
 function isMigrateOnly(data: JsonObject): boolean {
-  const portal = data.portal;
-  const flag =
-    typeof portal === 'object' && portal !== null && !Array.isArray(portal)
-      ? portal.migrateOnly
-      : undefined;
-  return flag === true || /^(true|1|yes|on)$/i.test(String(flag ?? '').trim());
+  return isObject(data.portal) && isTrue(data.portal.migrateOnly);
 }
 
 /**
@@ -44,12 +40,7 @@ export function applyMigrateOnlySettings(data: JsonObject): {
   data: JsonObject;
 } {
   if (!isMigrateOnly(data)) return { data };
-  const catalog =
-    typeof data.catalog === 'object' &&
-    data.catalog !== null &&
-    !Array.isArray(data.catalog)
-      ? data.catalog
-      : {};
+  const catalog = isObject(data.catalog) ? data.catalog : {};
   return {
     data: { ...data, catalog: { ...catalog, processingInterval: false } },
   };

@@ -9,6 +9,8 @@
  */
 import path from 'node:path';
 import type { SecretManagerServiceClient } from '@google-cloud/secret-manager';
+// Loaded at start-up anyway (the API-docs provider's client).
+import { CRC32C } from '@google-cloud/storage';
 import type { ContractVariable } from './contract';
 
 /** A parsed `sm://<project>/<secret>#<version>` reference. */
@@ -129,20 +131,10 @@ export function describeAccessFailure(
 }
 
 /** Castagnoli CRC-32, which Secret Manager reports for each payload. */
-const CRC32C_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0x82f63b78 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
 export function crc32c(data: Uint8Array): number {
-  let crc = 0xffffffff;
-  for (const byte of data)
-    crc = CRC32C_TABLE[(crc ^ byte) & 0xff] ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
+  const crc = new CRC32C();
+  crc.update(Buffer.from(data));
+  return crc.valueOf() >>> 0;
 }
 
 /**
@@ -232,12 +224,6 @@ export function createSecretManagerAccessor(
   };
 }
 
-const noAccessor: SecretAccessor = {
-  async access() {
-    throw new Error('no Secret Manager reference expected');
-  },
-};
-
 /** One contract variable whose value comes from Secret Manager. */
 interface ResolvedVariable {
   variable: string;
@@ -319,9 +305,8 @@ export class EnvironmentSecrets {
     const wanted = contract
       .map(v => v.name)
       .filter(name => isSecretReference(env[name]));
-    const accessor =
-      options.accessor ??
-      (wanted.length > 0 ? createSecretManagerAccessor(env) : noAccessor);
+    // The client is made on the first access: none without references.
+    const accessor = options.accessor ?? createSecretManagerAccessor(env);
     const failures: SecretFailure[] = [];
     const resolved: ResolvedVariable[] = [];
     await Promise.all(

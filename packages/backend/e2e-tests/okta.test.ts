@@ -313,10 +313,7 @@ test.describe('a second instance: opt-in, static keys, Okta down', () => {
       tree: process.env.PORTAL_TREE,
       env: {
         ...portal.contractEnv({
-          pg: {
-            host: process.env.PORTAL_PG_HOST,
-            port: Number(process.env.PORTAL_PG_PORT),
-          },
+          pg: portal.sharedPostgres(),
           port,
           okta: {
             ...client,

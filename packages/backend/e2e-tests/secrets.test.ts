@@ -14,10 +14,7 @@ import {
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const portal = require('../../../scripts/lib/portal');
 
-const pg = () => ({
-  host: process.env.PORTAL_PG_HOST!,
-  port: Number(process.env.PORTAL_PG_PORT),
-});
+const pg = () => portal.sharedPostgres();
 
 const TOKEN_V1 = 'sm-pipeline-token-v1-0123456789';
 const TOKEN_V2 = 'sm-pipeline-token-v2-0123456789';

@@ -14,10 +14,7 @@ const portal = require('../../../scripts/lib/portal');
 
 const base = () => process.env.PORTAL_URL!;
 const token = () => process.env.PORTAL_API_TOKEN!;
-const pg = () => ({
-  host: process.env.PORTAL_PG_HOST!,
-  port: Number(process.env.PORTAL_PG_PORT),
-});
+const pg = () => portal.sharedPostgres();
 
 test.describe('production smoke', () => {
   test('answers readiness and liveness', async ({ request }) => {

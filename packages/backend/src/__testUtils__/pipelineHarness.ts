@@ -10,7 +10,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 
-export const repoRoot = path.resolve(__dirname, '../../../..');
+import { repoRoot } from './repoRoot';
+
+export { repoRoot };
 const fake = path.join(repoRoot, 'scripts/lib/cli-fake.sh');
 const TOOLS = ['gcloud', 'docker', 'curl', 'sleep'];
 

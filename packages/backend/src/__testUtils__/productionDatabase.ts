@@ -69,12 +69,11 @@ export function startSocketCluster(instance = 'acme-test:europe-west1:portal') {
 }
 
 /**
- * `backend.database` as the portal's root config service gives it in
- * production (app-config.yaml + app-config.production.yaml, the contract
- * check and the portal's adjustments), for the given database variables.
+ * The production configuration (app-config.yaml + app-config.production.yaml,
+ * the contract check and the portal's adjustments) for this environment.
  */
-export async function productionDatabase(env: Record<string, string>) {
-  const config = await loadPortalConfig({
+export function productionConfig(env: Record<string, string>) {
+  return loadPortalConfig({
     argv: [
       'node',
       'backend',
@@ -83,16 +82,23 @@ export async function productionDatabase(env: Record<string, string>) {
       '--config',
       path.join(repoRoot, 'app-config.production.yaml'),
     ],
-    env: {
-      NODE_ENV: 'production',
-      APP_BASE_URL: 'https://portal.example.com',
-      OKTA_CLIENT_ID: 'placeholder',
-      OKTA_CLIENT_SECRET: 'placeholder',
-      OKTA_AUDIENCE: 'https://acme.okta.com',
-      AUTH_SESSION_SECRET: 'placeholder-session-secret-0123456789',
-      ...env,
-    },
+    env: { ...env, NODE_ENV: 'production' },
     watch: false,
+  });
+}
+
+/**
+ * `backend.database` as the portal's root config service gives it in
+ * production, for the given database variables.
+ */
+export async function productionDatabase(env: Record<string, string>) {
+  const config = await productionConfig({
+    APP_BASE_URL: 'https://portal.example.com',
+    OKTA_CLIENT_ID: 'placeholder',
+    OKTA_CLIENT_SECRET: 'placeholder',
+    OKTA_AUDIENCE: 'https://acme.okta.com',
+    AUTH_SESSION_SECRET: 'placeholder-session-secret-0123456789',
+    ...env,
   });
   const database = config.getConfig('backend.database').get<JsonObject>();
   (config as { close?: () => void }).close?.();

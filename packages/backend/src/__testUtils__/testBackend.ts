@@ -16,7 +16,7 @@ import searchPlugin from '@backstage/plugin-search-backend';
 import searchPg from '@backstage/plugin-search-backend-module-pg';
 import searchCatalog from '@backstage/plugin-search-backend-module-catalog';
 
-export const repoRoot = path.resolve(__dirname, '../../../..');
+export { repoRoot } from './repoRoot';
 
 /**
  * Connection string of the PostgreSQL that the test scripts start

@@ -30,6 +30,17 @@ if (!havePostgreSQL && !process.env.CI) {
 }
 const describePg = havePostgreSQL || process.env.CI ? describe : describe.skip;
 
+/** The catalog (with the portal's own entity) and the probe plugin on `database`. */
+async function startWithProbe(database: JsonObject) {
+  const probe = probePlugin();
+  const backend = await startCatalogBackend({
+    database,
+    locations: [catalogInfo],
+    features: [probe.plugin],
+  });
+  return { backend, knex: await probe.client };
+}
+
 describePg('PostgreSQL through a Cloud Run-style Unix socket', () => {
   describe('a database per plugin (default)', () => {
     let pg: ReturnType<typeof startSocketCluster>;
@@ -44,13 +55,7 @@ describePg('PostgreSQL through a Cloud Run-style Unix socket', () => {
         POSTGRES_USER: 'postgres',
         POSTGRES_PASSWORD: 'unused',
       });
-      const probe = probePlugin();
-      backend = await startCatalogBackend({
-        database,
-        locations: [catalogInfo],
-        features: [probe.plugin],
-      });
-      knex = await probe.client;
+      ({ backend, knex } = await startWithProbe(database));
     });
     afterAll(async () => {
       await backend?.stop();
@@ -121,13 +126,7 @@ describePg('PostgreSQL through a Cloud Run-style Unix socket', () => {
         POSTGRES_POOL_MAX: '3',
         POSTGRES_STATEMENT_TIMEOUT_MS: '1500',
       });
-      const probe = probePlugin();
-      backend = await startCatalogBackend({
-        database,
-        locations: [catalogInfo],
-        features: [probe.plugin],
-      });
-      knex = await probe.client;
+      ({ backend, knex } = await startWithProbe(database));
     });
     afterAll(async () => {
       await backend?.stop();

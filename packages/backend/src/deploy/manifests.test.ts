@@ -9,11 +9,9 @@
  * environment, with the migration job mode instead of skipped migrations.
  */
 import path from 'node:path';
-import {
-  deploymentContract,
-  loadPortalConfig,
-} from '@internal/backend-services';
-import { FakeCloud, repoRoot } from '../__testUtils__/pipelineHarness';
+import { deploymentContract } from '@internal/backend-services';
+import { FakeCloud } from '../__testUtils__/pipelineHarness';
+import { productionConfig } from '../__testUtils__/productionDatabase';
 
 const PROJECT = 'acme-portal';
 const IMAGE = `europe-west1-docker.pkg.dev/${PROJECT}/portal/portal:abc1234`;
@@ -111,22 +109,6 @@ function checkEnvironment(env: EnvEntry[]) {
     const entry = env.find(e => e.name === name);
     if (entry) expect(entry.valueFrom?.secretKeyRef).toBeDefined();
   }
-}
-
-/** The production configuration, loaded with this environment. */
-async function productionConfig(env: Record<string, string>) {
-  return loadPortalConfig({
-    argv: [
-      'node',
-      'backend',
-      '--config',
-      path.join(repoRoot, 'app-config.yaml'),
-      '--config',
-      path.join(repoRoot, 'app-config.production.yaml'),
-    ],
-    env: { ...env, NODE_ENV: 'production' },
-    watch: false,
-  });
 }
 
 describe.each([
