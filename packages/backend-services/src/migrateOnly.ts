@@ -47,8 +47,6 @@ export function applyMigrateOnlySettings(data: JsonObject): {
 }
 
 export interface MigrateOnlyService {
-  /** Whether this process is a migration job (exits once started). */
-  readonly enabled: boolean;
   /** A plugin's migration outside its start-up failed: the job fails. */
   reportFailure(pluginId: string, error: unknown): void;
 }
@@ -85,9 +83,9 @@ const PROBE_TASK = 'portal-migrate-only-probe';
 /**
  * The migration job mode: a root service that ends the process once the
  * backend has started, and a service in every plugin that makes the
- * plugin's scheduler migrate its tables. Both are started with the backend
- * whether or not anything depends on them; without `portal.migrateOnly`
- * they do nothing.
+ * plugin's scheduler migrate its tables. With `portal.migrateOnly` both are
+ * started with the backend whether or not anything depends on them; without
+ * it neither is loaded.
  */
 export function createMigrateOnlyFeature(options: MigrateOnlyOptions = {}) {
   const root = createServiceFactory({
@@ -99,9 +97,6 @@ export function createMigrateOnlyFeature(options: MigrateOnlyOptions = {}) {
       logger: coreServices.rootLogger,
     },
     factory({ config, lifecycle, logger }): MigrateOnlyService {
-      if (!config.getOptionalBoolean('portal.migrateOnly')) {
-        return { enabled: false, reportFailure() {} };
-      }
       if (config.getOptionalBoolean('backend.database.skipMigrations')) {
         throw new Error(
           'PORTAL_MIGRATE_ONLY and PORTAL_SKIP_MIGRATIONS are both true: the migration job would migrate nothing. Unset PORTAL_SKIP_MIGRATIONS on the job.',
@@ -123,7 +118,6 @@ export function createMigrateOnlyFeature(options: MigrateOnlyOptions = {}) {
         (options.exit ?? exitProcess)(0);
       });
       return {
-        enabled: true,
         reportFailure(pluginId, error) {
           failures.push(
             `${pluginId}: ${error instanceof Error ? error.message : error}`,
@@ -143,7 +137,6 @@ export function createMigrateOnlyFeature(options: MigrateOnlyOptions = {}) {
       plugin: coreServices.pluginMetadata,
     },
     factory({ migrateOnly, lifecycle, scheduler, plugin }) {
-      if (!migrateOnly.enabled) return;
       lifecycle.addStartupHook(async () => {
         try {
           // Backstage's scheduler migrates its tables before it first reads
@@ -158,8 +151,12 @@ export function createMigrateOnlyFeature(options: MigrateOnlyOptions = {}) {
     },
   });
 
+  // Serving instances load neither: no extra scheduler per plugin, no
+  // start-up work.
   return createBackendFeatureLoader({
-    *loader() {
+    deps: { config: coreServices.rootConfig },
+    *loader({ config }) {
+      if (!config.getOptionalBoolean('portal.migrateOnly')) return;
       yield root;
       yield perPlugin;
     },
