@@ -25,21 +25,8 @@ rm -f "$out/build.json"
 t0=$SECONDS
 
 # 1. Tools.
-missing=()
-command -v buildah >/dev/null 2>&1 || missing+=(buildah)
-command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
-if [ ${#missing[@]} -gt 0 ]; then
-  if [ "$(id -u)" != 0 ]; then
-    echo "container: please install: ${missing[*]}" >&2
-    exit 1
-  fi
-  echo "container: installing ${missing[*]}" >&2
-  if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-    --no-install-recommends "${missing[@]}"; } >"$out/apt.log" 2>&1; then
-    tail -20 "$out/apt.log" >&2
-    exit 1
-  fi
-fi
+# buildah and debootstrap, installed if missing.
+"$root/scripts/system-deps.sh" container
 t_tools=$((SECONDS - t0))
 
 # 2. The stand-in base image.
