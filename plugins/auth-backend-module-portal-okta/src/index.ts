@@ -17,3 +17,5 @@ export {
   defaultUserMatch,
   readPortalOktaOptions,
 } from './resolver';
+export { portalRoleRefs, isPortalRoleRef } from './roles';
+export type { PortalRole } from './roles';
