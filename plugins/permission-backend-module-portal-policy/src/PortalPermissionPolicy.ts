@@ -14,8 +14,18 @@ import {
   catalogConditions,
   createCatalogConditionalDecision,
 } from '@backstage/plugin-catalog-backend/alpha';
+import {
+  createScaffolderActionConditionalDecision,
+  createScaffolderTaskConditionalDecision,
+  scaffolderActionConditions,
+  scaffolderTaskConditions,
+} from '@backstage/plugin-scaffolder-backend/alpha';
 import { parseEntityRef } from '@backstage/catalog-model';
 import { UserInfoService } from '@backstage/backend-plugin-api';
+import {
+  PortalRole,
+  portalRoleRefs,
+} from '@internal/backstage-plugin-auth-backend-module-portal-okta';
 
 /** Spec field of a Template that limits who may see and run it. */
 export const TEMPLATE_ALLOWED_GROUPS_FIELD = 'allowedGroups';
@@ -24,11 +34,17 @@ export const TEMPLATE_ALLOWED_GROUPS_FIELD = 'allowedGroups';
 export type Grant =
   /** every signed-in user */
   | 'everyone'
-  /** users who belong to at least one group (so they can own entities) */
+  /** users in at least one mapped Okta group (role member), and admins */
   | 'members'
   /** the entity's owners (a condition the catalog applies) and admins */
   | 'owners'
-  /** members of the admin group only */
+  /** the task's creator (a condition the scaffolder applies) and admins */
+  | 'taskOwners'
+  /** template authors (role template-author) and admins */
+  | 'templateAuthors'
+  /** the scaffolder actions in `userScaffolderActions` for everyone; all for admins */
+  | 'userActions'
+  /** admins only */
   | 'admins';
 
 /**
@@ -49,16 +65,41 @@ export const portalGrants: Record<string, Grant> = {
   'catalog.location.delete': 'admins',
   'catalog.ingestion.manage': 'admins',
   // Which templates a user may run is decided by catalog.entity.read
-  // (Template spec.allowedGroups).
-  'scaffolder.action.execute': 'everyone',
+  // (Template spec.allowedGroups); what a run may do by the actions allowed.
+  'scaffolder.action.execute': 'userActions',
   'scaffolder.template.parameter.read': 'everyone',
   'scaffolder.template.step.read': 'everyone',
-  'scaffolder.template.dry-run': 'members',
+  // A dry-run executes an inline template: it could read anything the
+  // portal's credentials can read, so only those who write templates may.
+  'scaffolder.template.dry-run': 'templateAuthors',
   'scaffolder.task.create': 'everyone',
-  'scaffolder.task.read': 'everyone',
-  'scaffolder.task.cancel': 'everyone',
+  'scaffolder.task.read': 'taskOwners',
+  'scaffolder.task.cancel': 'taskOwners',
   'scaffolder.template.management': 'admins',
+  // portal:publish:github with visibility public (scaffolder-backend-module-portal-github).
+  'portal.scaffolder.repository.public': 'admins',
 };
+
+/**
+ * Scaffolder actions every user's tasks may run. Everything else (upstream's
+ * fetch:* and publish:*, which read and write with the portal's GitHub
+ * credentials wherever a template points them) is for admins; templates use
+ * the portal:* actions, which check their URLs and targets.
+ */
+export const userScaffolderActions: ReadonlyArray<string> = [
+  'portal:fetch:template',
+  'portal:fetch:plain',
+  'portal:publish:github',
+  'portal:publish:github:pull-request',
+  'catalog:fetch',
+  'catalog:register',
+  'catalog:write',
+  'debug:log',
+  'debug:wait',
+  'fs:delete',
+  'fs:rename',
+  'fs:readdir',
+];
 
 export function grantFor(permission: PolicyQuery['permission']): Grant {
   const listed = portalGrants[permission.name];
@@ -70,19 +111,46 @@ export function grantFor(permission: PolicyQuery['permission']): Grant {
 const allow: PolicyDecision = { result: AuthorizeResult.ALLOW };
 const deny: PolicyDecision = { result: AuthorizeResult.DENY };
 
+/** The roles a user holds, from the role references of their token. */
+export function rolesOf(ownershipEntityRefs: string[]): Set<PortalRole> {
+  const refs = new Set(
+    ownershipEntityRefs.map(r => r.toLocaleLowerCase('en-US')),
+  );
+  const roles = new Set<PortalRole>();
+  for (const [role, ref] of Object.entries(portalRoleRefs)) {
+    if (refs.has(ref)) roles.add(role as PortalRole);
+  }
+  return roles;
+}
+
+export interface PortalPermissionPolicyOptions {
+  userInfo: UserInfoService;
+  /**
+   * Roles of the guest user where guest sign-in is on (local development and
+   * the demo layer only): its token comes from upstream's guest provider,
+   * which issues no role references.
+   */
+  guest?: { userEntityRef: string; roles: PortalRole[] };
+}
+
 /**
- * The portal's permission policy: signed-in users read; owners and admins
- * change; templates can be limited to groups. Decisions for users only:
- * services (plugins, the static API token) are decided by their access
- * restrictions before a policy is asked.
+ * The portal's permission policy. Admin, member and template author are
+ * roles the Okta sign-in puts into the token from the verified Okta claims
+ * only (plugins/auth-backend-module-portal-okta/src/roles.ts); catalog
+ * memberships (GitHub teams, YAML) give ownership of entities, never a role.
+ * Decisions for users only: services (plugins, the static API token) are
+ * decided by their access restrictions before a policy is asked.
  */
 export class PortalPermissionPolicy implements PermissionPolicy {
-  private readonly adminGroupRef?: string;
   private readonly userInfo: UserInfoService;
+  private readonly guest?: { userEntityRef: string; roles: PortalRole[] };
 
-  constructor(options: { userInfo: UserInfoService; adminGroupRef?: string }) {
+  constructor(options: PortalPermissionPolicyOptions) {
     this.userInfo = options.userInfo;
-    this.adminGroupRef = options.adminGroupRef?.toLocaleLowerCase('en-US');
+    this.guest = options.guest && {
+      userEntityRef: options.guest.userEntityRef.toLocaleLowerCase('en-US'),
+      roles: options.guest.roles,
+    };
   }
 
   async handle(
@@ -93,11 +161,17 @@ export class PortalPermissionPolicy implements PermissionPolicy {
       return deny;
     }
     const { permission } = request;
-    const { ownershipEntityRefs } = await this.userInfo.getUserInfo(
-      user.credentials,
-    );
+    const { userEntityRef, ownershipEntityRefs } =
+      await this.userInfo.getUserInfo(user.credentials);
     const refs = ownershipEntityRefs.map(ref => ref.toLocaleLowerCase('en-US'));
-    const isAdmin = !!this.adminGroupRef && refs.includes(this.adminGroupRef);
+    const roles = rolesOf(refs);
+    if (
+      this.guest &&
+      userEntityRef.toLocaleLowerCase('en-US') === this.guest.userEntityRef
+    ) {
+      this.guest.roles.forEach(role => roles.add(role));
+    }
+    const isAdmin = roles.has('admin');
     const groups = refs.filter(ref => ref.startsWith('group:'));
 
     const entityPermission = isResourcePermission(permission, 'catalog-entity')
@@ -109,13 +183,17 @@ export class PortalPermissionPolicy implements PermissionPolicy {
         templatesVisibleTo(groups),
       );
     }
+    if (isAdmin) {
+      return allow;
+    }
     switch (grantFor(permission)) {
       case 'everyone':
         return allow;
       case 'members':
-        return isAdmin || groups.length > 0 ? allow : deny;
+        return roles.has('member') ? allow : deny;
+      case 'templateAuthors':
+        return roles.has('templateAuthor') ? allow : deny;
       case 'owners':
-        if (isAdmin) return allow;
         // Ownership is a condition on entities; anything else is admins' only.
         return entityPermission
           ? createCatalogConditionalDecision(
@@ -123,9 +201,26 @@ export class PortalPermissionPolicy implements PermissionPolicy {
               catalogConditions.isEntityOwner({ claims: refs }),
             )
           : deny;
+      case 'taskOwners':
+        return isResourcePermission(permission, 'scaffolder-task')
+          ? createScaffolderTaskConditionalDecision(
+              permission,
+              scaffolderTaskConditions.isTaskOwner({
+                createdBy: [userEntityRef],
+              }),
+            )
+          : deny;
+      case 'userActions':
+        return isResourcePermission(permission, 'scaffolder-action')
+          ? createScaffolderActionConditionalDecision(permission, {
+              anyOf: userScaffolderActions.map(actionId =>
+                scaffolderActionConditions.hasActionId({ actionId }),
+              ),
+            })
+          : deny;
       case 'admins':
       default:
-        return isAdmin ? allow : deny;
+        return deny;
     }
   }
 }
