@@ -28,8 +28,18 @@ export const catalogModulePortalApiDocs = createBackendModule({
         catalog: catalogProcessingExtensionPoint,
       },
       async init({ config, logger, scheduler, database, catalog }) {
-        catalog.addProcessor(new ApiDocsRelationsProcessor());
         const { instances, off } = readGcsApiDocsConfigs(config);
+        // Relations only for the entities these instances emit (not for
+        // anything else carrying the annotations).
+        catalog.addProcessor(
+          new ApiDocsRelationsProcessor({
+            sources: instances.map(({ bucket, prefix }) => ({
+              bucket,
+              prefix,
+            })),
+            logger,
+          }),
+        );
         for (const id of off) {
           logger.info(
             `API docs from Cloud Storage: ${CONFIG_ROOT} ${id} has no bucket (API_DOCS_BUCKET unset), so it is off`,
