@@ -78,3 +78,9 @@ export {
   portalMigrateOnly,
 } from './migrateOnly';
 export type { MigrateOnlyOptions, MigrateOnlyService } from './migrateOnly';
+export {
+  createGuestSignInFeature,
+  guestSignInDecision,
+  portalGuestSignIn,
+} from './guestSignIn';
+export type { GuestSignInDecision, GuestSignInOptions } from './guestSignIn';

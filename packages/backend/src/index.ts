@@ -5,6 +5,7 @@
 import { createBackend } from '@backstage/backend-defaults';
 import {
   portalCacheServiceFactory,
+  portalGuestSignIn,
   portalLoggerServiceFactory,
   portalMigrateOnly,
   portalPermissionsServiceFactory,
@@ -41,7 +42,9 @@ backend.add(import('@backstage/plugin-auth-backend'));
 backend.add(
   import('@internal/backstage-plugin-auth-backend-module-portal-okta'),
 );
-backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
+// Guest: not loaded in production (NODE_ENV=production) unless the config sets
+// auth.providers.guest.dangerouslyAllowOutsideDevelopment (the demo layer).
+backend.add(portalGuestSignIn);
 
 // Events: catalog and other plugins share events across instances through the
 // database. GitHub webhooks arrive at /api/events/http/github (signed only).
