@@ -5,9 +5,12 @@ import {
 import { Config } from '@backstage/config';
 import { GithubEventRouter } from '@backstage/plugin-events-backend-module-github';
 import { eventsServiceRef } from '@backstage/plugin-events-node';
-import { eventsExtensionPoint } from '@backstage/plugin-events-node/alpha';
-import type { NextFunction, Request, Response } from 'express';
-import { isValidGithubSignature } from './signature';
+import {
+  DatabaseDeliveryLedger,
+  DELIVERIES_TABLE,
+  migrateDeliveriesTable,
+} from './deliveries';
+import { createGithubWebhookHandler } from './ingress';
 
 /**
  * Webhook secrets GitHub signs deliveries with: the organisation webhook's
@@ -31,19 +34,17 @@ export function readGithubWebhookSecrets(config: Config): string[] {
   return [...secrets];
 }
 
-const UNSIGNED =
-  'Invalid or missing X-Hub-Signature-256: the delivery is not signed with the webhook secret';
-
-const header = (value: string | string[] | undefined) =>
-  Array.isArray(value) ? value.join(',') : value ?? '';
-
 /**
- * GitHub webhooks into the events backend: `POST /api/events/http/github`
- * accepts a delivery only with a valid `X-Hub-Signature-256` (otherwise 401
- * and nothing is published), then GitHub's event router republishes it as
- * `github.<event>` (`github.push`, `github.repository`, ...), which the
- * catalog's GitHub providers subscribe to. Without a secret no endpoint is
- * registered at all.
+ * GitHub webhooks into the events backend: `POST /api/events/http/github`,
+ * our own route on the events plugin's router, ahead of the events backend's
+ * HTTP ingress (which parses the body before any check and is not used for
+ * this topic). A delivery is accepted only when signed (`X-Hub-Signature-256`
+ * over the raw body, with the secrets as configured at that moment), at most
+ * 1 MB, JSON, with an `X-GitHub-Delivery` not seen before by any instance
+ * (remembered in the events plugin's database for 96 hours). It is then
+ * published on `github`, and GitHub's event router republishes it as
+ * `github.<event>` (`github.push`, `github.repository`, ...) for the
+ * catalog's GitHub providers. Without a secret the route answers 404.
  */
 export const eventsModulePortalGithubWebhook = createBackendModule({
   pluginId: 'events',
@@ -54,77 +55,61 @@ export const eventsModulePortalGithubWebhook = createBackendModule({
         config: coreServices.rootConfig,
         logger: coreServices.logger,
         httpRouter: coreServices.httpRouter,
+        database: coreServices.database,
+        scheduler: coreServices.scheduler,
         events: eventsServiceRef,
-        ingress: eventsExtensionPoint,
       },
-      async init({ config, logger, httpRouter, events, ingress }) {
-        const secrets = readGithubWebhookSecrets(config);
-        if (secrets.length === 0) {
+      async init({ config, logger, httpRouter, database, scheduler, events }) {
+        const knex = await database.getClient();
+        if (!database.migrations?.skip) {
+          await migrateDeliveriesTable(knex);
+        } else if (!(await knex.schema.hasTable(DELIVERIES_TABLE))) {
+          logger.error(
+            `GitHub webhooks: the table ${DELIVERIES_TABLE} does not exist and migrations are skipped; deliveries will fail until the migration job has run`,
+          );
+        }
+        const deliveries = new DatabaseDeliveryLedger(knex);
+
+        // Registered whatever the configuration: the route also shadows an
+        // unchecked ingress for the topic (`events.http.topics: [github]`),
+        // and answers 404 while no secret is configured.
+        httpRouter.addAuthPolicy({
+          path: '/http/github',
+          allow: 'unauthenticated',
+        });
+        httpRouter.use(
+          createGithubWebhookHandler({
+            // Read on every delivery: a rotated secret (Secret Manager
+            // refresh, rootConfig.ts) applies to the next one.
+            getSecrets: () => readGithubWebhookSecrets(config),
+            deliveries,
+            publish: ({ eventPayload, metadata }) =>
+              events.publish({ topic: 'github', eventPayload, metadata }),
+            logger,
+          }),
+        );
+
+        await scheduler.scheduleTask({
+          id: 'portal-github-webhook-deliveries-prune',
+          scope: 'global',
+          frequency: { hours: 1 },
+          timeout: { minutes: 5 },
+          initialDelay: { minutes: 5 },
+          fn: async () => {
+            const pruned = await deliveries.prune();
+            if (pruned > 0) {
+              logger.info(
+                `Forgot ${pruned} GitHub webhook deliveries older than the redelivery window`,
+              );
+            }
+          },
+        });
+
+        if (readGithubWebhookSecrets(config).length === 0) {
           logger.info(
             'GitHub webhooks are off: no webhook secret is configured (GITHUB_WEBHOOK_SECRET)',
           );
-          return;
         }
-        // Before the events backend parses the body: a delivery without any
-        // signature is refused here with 401 whatever its content type (the
-        // ingress would answer a missing Content-Type with a 500).
-        httpRouter.use(
-          (request: Request, response: Response, next: NextFunction) => {
-            // Express routes ignore case and a trailing slash; so does this.
-            if (
-              request.method !== 'POST' ||
-              !/^\/http\/github\/?$/i.test(request.path)
-            ) {
-              next();
-              return;
-            }
-            if (!request.headers['x-hub-signature-256']) {
-              logger.warn(
-                `Rejected GitHub webhook delivery ${
-                  header(request.headers['x-github-delivery']) || '(no id)'
-                } (event ${
-                  header(request.headers['x-github-event']) || 'unknown'
-                }): no X-Hub-Signature-256 header`,
-              );
-              response.status(401).json({ message: UNSIGNED });
-              return;
-            }
-            if (!request.headers['content-type']) {
-              response.status(415).json({
-                message:
-                  'Missing Content-Type: GitHub webhooks must be sent as application/json',
-              });
-              return;
-            }
-            next();
-          },
-        );
-        ingress.addHttpPostIngress({
-          topic: 'github',
-          validator: async (request, context) => {
-            if (
-              isValidGithubSignature(
-                secrets,
-                request.raw.body,
-                request.headers['x-hub-signature-256'],
-              )
-            ) {
-              return;
-            }
-            logger.warn(
-              `Rejected GitHub webhook delivery ${
-                header(request.headers['x-github-delivery']) || '(no id)'
-              } (event ${
-                header(request.headers['x-github-event']) || 'unknown'
-              }): ${
-                request.headers['x-hub-signature-256']
-                  ? 'X-Hub-Signature-256 does not match the webhook secret'
-                  : 'no X-Hub-Signature-256 header'
-              }`,
-            );
-            context.reject({ status: 401, payload: { message: UNSIGNED } });
-          },
-        });
         await new GithubEventRouter({ events }).subscribe();
       },
     });
