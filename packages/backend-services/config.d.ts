@@ -2,6 +2,16 @@ import { HumanDuration } from '@backstage/types';
 
 export interface Config {
   portal?: {
+    csp?: {
+      /**
+       * Sources the browser may connect to (fetch, XHR, WebSocket) besides
+       * the portal itself, added to `backend.csp.connect-src` at start-up
+       * (e.g. `https://api.example.com` for an API's "Try it out"). Exact
+       * origins, not schemes: production's connect-src is `'self'` plus these
+       * (docs/configuration.md).
+       */
+      connectSrc?: string[];
+    };
     /**
      * The migration job mode (PORTAL_MIGRATE_ONLY): start every plugin, which
      * runs its database migrations, then shut down with exit 0 (exit 1 when

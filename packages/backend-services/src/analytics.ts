@@ -1,25 +1,34 @@
 /*
- * Google Analytics 4 and the Content-Security-Policy.
+ * The Content-Security-Policy the backend sends with the app (`backend.csp`),
+ * completed at start-up (loadPortalConfig calls applyAnalyticsCsp):
  *
- * The frontend loads gtag.js only when `app.analytics.ga4.measurementId` is
- * set (production: GA4_MEASUREMENT_ID; unset, the key is absent). The CSP
- * that the backend sends with the app (`backend.csp`) allows Google's hosts
- * only then: they are added here, at start-up, to script-src, connect-src
- * and img-src as Google's CSP guidance for GA4 lists them.
+ * - connect-src gets the sources of `portal.csp.connectSrc` (what the
+ *   deployment lets the browser fetch from besides the portal itself) and
+ *   the WebSocket origin of `backend.baseUrl` (Backstage's signals).
+ * - With a GA4 measurement id (`app.analytics.ga4.measurementId`, production:
+ *   GA4_MEASUREMENT_ID; unset, the key is absent) the exact hosts gtag.js
+ *   needs: the script from www.googletagmanager.com, hits to GA4's
+ *   collection hosts. Without one, Google is not named.
  */
 import { JsonObject, JsonValue } from '@backstage/types';
+import { isObject } from './jsonValues';
 
-/** Google's hosts per directive (developers.google.com/tag-platform/security/guides/csp). */
+/**
+ * Google's hosts per directive for GA4 through gtag.js. Exact hosts instead
+ * of the wildcards of Google's CSP guidance
+ * (developers.google.com/tag-platform/security/guides/csp): gtag.js is
+ * loaded from www.googletagmanager.com (packages/app's analytics module), and
+ * a GA4 web stream sends its hits (fetch or sendBeacon, so connect-src) to
+ * www.google-analytics.com or, with data collection in the EU region,
+ * region1.google-analytics.com. Features that send elsewhere (Google
+ * Signals: *.analytics.google.com and doubleclick.net; ads) are not allowed:
+ * keep them off in the GA4 property (docs/configuration.md).
+ */
 export const GA4_CSP_SOURCES: Readonly<Record<string, readonly string[]>> = {
-  'script-src': ['https://*.googletagmanager.com'],
+  'script-src': ['https://www.googletagmanager.com'],
   'connect-src': [
-    'https://*.google-analytics.com',
-    'https://*.analytics.google.com',
-    'https://*.googletagmanager.com',
-  ],
-  'img-src': [
-    'https://*.google-analytics.com',
-    'https://*.googletagmanager.com',
+    'https://www.google-analytics.com',
+    'https://region1.google-analytics.com',
   ],
 };
 
@@ -31,7 +40,6 @@ export const GA4_CSP_SOURCES: Readonly<Record<string, readonly string[]>> = {
 const BACKSTAGE_DEFAULTS: Readonly<Record<string, readonly string[]>> = {
   'script-src': ["'self'", "'unsafe-eval'"],
   'connect-src': ["'self'"],
-  'img-src': ["'self'", 'data:'],
 };
 
 const kebab = (key: string) =>
@@ -46,36 +54,79 @@ export function ga4MeasurementId(data: JsonObject): string | undefined {
   return typeof id === 'string' && id.trim() !== '' ? id : undefined;
 }
 
+/** `portal.csp.connectSrc`: extra connect-src sources (strings only). */
+export function configuredConnectSources(data: JsonObject): string[] {
+  const portal = isObject(data.portal) ? data.portal : {};
+  const csp = isObject(portal.csp) ? portal.csp : {};
+  const list = csp.connectSrc;
+  if (list === undefined || list === null) return [];
+  if (!Array.isArray(list) || list.some(s => typeof s !== 'string')) {
+    throw new Error('portal.csp.connectSrc must be a list of CSP sources');
+  }
+  return (list as string[]).map(s => s.trim()).filter(s => s !== '');
+}
+
 /**
- * With a GA4 measurement id, `backend.csp` allows Google Analytics (the
- * directives above, each extended from what it was); without one, the data
- * is returned unchanged. A directive turned off (`false`) stays off.
+ * The WebSocket origin of `backend.baseUrl` (wss: for https:), which the
+ * app's signals client connects to. `'self'` covers it in current browsers
+ * (CSP Level 3), older Safari did not match ws(s): against `'self'`.
+ */
+export function webSocketOrigin(data: JsonObject): string | undefined {
+  const backend = isObject(data.backend) ? data.backend : {};
+  const baseUrl = backend.baseUrl;
+  if (typeof baseUrl !== 'string') return undefined;
+  try {
+    const url = new URL(baseUrl);
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+      return undefined;
+    }
+    return `${url.protocol === 'https:' ? 'wss:' : 'ws:'}//${url.host}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Completes `backend.csp` (see the top of this file). Each directive that is
+ * extended starts from what it was (configured, or Backstage's default); a
+ * directive turned off (`false`) stays off. `ga4` tells whether Google
+ * Analytics is allowed.
  */
 export function applyAnalyticsCsp(data: JsonObject): {
   data: JsonObject;
   ga4: boolean;
 } {
-  if (!ga4MeasurementId(data)) {
-    return { data, ga4: false };
+  const additions: Record<string, string[]> = {
+    'connect-src': [...configuredConnectSources(data)],
+  };
+  const ws = webSocketOrigin(data);
+  if (ws) additions['connect-src'].push(ws);
+  const ga4 = ga4MeasurementId(data) !== undefined;
+  if (ga4) {
+    for (const [directive, sources] of Object.entries(GA4_CSP_SOURCES)) {
+      additions[directive] = [...(additions[directive] ?? []), ...sources];
+    }
   }
-  const backend = (data.backend ?? {}) as JsonObject;
+
+  const backend = isObject(data.backend) ? data.backend : {};
   const csp: Record<string, JsonValue> = {};
   // One spelling per directive (Backstage accepts camelCase too).
   for (const [key, value] of Object.entries(
-    (backend.csp ?? {}) as JsonObject,
+    isObject(backend.csp) ? backend.csp : {},
   )) {
     if (value !== undefined) csp[kebab(key)] = value;
   }
-  for (const [directive, sources] of Object.entries(GA4_CSP_SOURCES)) {
+  for (const [directive, sources] of Object.entries(additions)) {
     const current = csp[directive];
-    if (current === false) continue;
+    if (current === false || sources.length === 0) continue;
     const base = Array.isArray(current)
       ? (current as string[])
       : [...BACKSTAGE_DEFAULTS[directive]];
-    csp[directive] = [...base, ...sources.filter(s => !base.includes(s))];
+    const added = sources.filter((s, i) => sources.indexOf(s) === i);
+    csp[directive] = [...base, ...added.filter(s => !base.includes(s))];
   }
   return {
     data: { ...data, backend: { ...backend, csp } },
-    ga4: true,
+    ga4,
   };
 }
