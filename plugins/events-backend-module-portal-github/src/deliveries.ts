@@ -35,7 +35,10 @@ export async function migrateDeliveriesTable(knex: Knex): Promise<void> {
       table.comment(
         'GitHub webhook deliveries (X-GitHub-Delivery) already published, so that replays are ignored',
       );
-      table.string('delivery_id', MAX_DELIVERY_ID_LENGTH).primary().notNullable();
+      table
+        .string('delivery_id', MAX_DELIVERY_ID_LENGTH)
+        .primary()
+        .notNullable();
       table.string('event', 100).notNullable();
       // Milliseconds since the epoch: the same comparison on every database.
       table.bigInteger('received_at').notNullable().index();
@@ -74,7 +77,9 @@ export class DatabaseDeliveryLedger implements GithubDeliveryLedger {
   }
 
   async release(deliveryId: string): Promise<void> {
-    await this.knex(DELIVERIES_TABLE).where({ delivery_id: deliveryId }).delete();
+    await this.knex(DELIVERIES_TABLE)
+      .where({ delivery_id: deliveryId })
+      .delete();
   }
 
   /** Deletes deliveries older than the retention; returns how many. */

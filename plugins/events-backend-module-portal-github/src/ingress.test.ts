@@ -27,8 +27,12 @@ class MemoryLedger implements GithubDeliveryLedger {
 describe('contentTypeProblem', () => {
   it('accepts JSON, with or without a UTF-8 charset', () => {
     expect(contentTypeProblem('application/json')).toBeUndefined();
-    expect(contentTypeProblem('Application/JSON; charset=UTF-8')).toBeUndefined();
-    expect(contentTypeProblem('application/json;charset="utf8"')).toBeUndefined();
+    expect(
+      contentTypeProblem('Application/JSON; charset=UTF-8'),
+    ).toBeUndefined();
+    expect(
+      contentTypeProblem('application/json;charset="utf8"'),
+    ).toBeUndefined();
   });
   it('refuses a missing type, form encoding and other charsets', () => {
     expect(contentTypeProblem(undefined)).toMatch(/Missing Content-Type/);

@@ -1,4 +1,8 @@
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type {
+  IncomingHttpHeaders,
+  IncomingMessage,
+  ServerResponse,
+} from 'node:http';
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import { GithubDeliveryLedger, MAX_DELIVERY_ID_LENGTH } from './deliveries';
 import { isValidGithubSignature } from './signature';

@@ -171,7 +171,9 @@ describe.each(databases.eachSupportedId())('GitHub webhooks on %p', id => {
     },
   }));
   const githubPublishes = () =>
-    instances.flatMap(i => i.events.published).filter(p => p.topic === 'github');
+    instances
+      .flatMap(i => i.events.published)
+      .filter(p => p.topic === 'github');
   const stored = async (deliveryId: string) =>
     (await knex(DELIVERIES_TABLE).where({ delivery_id: deliveryId })).length;
 
@@ -214,9 +216,7 @@ describe.each(databases.eachSupportedId())('GitHub webhooks on %p', id => {
   });
 
   it('refuses a body over 1 MB with 413 and stores and publishes nothing', async () => {
-    const body = Buffer.from(
-      JSON.stringify({ pad: 'x'.repeat(1024 * 1024) }),
-    );
+    const body = Buffer.from(JSON.stringify({ pad: 'x'.repeat(1024 * 1024) }));
     const res = await a.deliver(`${id}-big`, { body });
     expect(res.status).toBe(413);
     expect(res.body.message).toMatch(/limit of 1048576 bytes/);
@@ -260,8 +260,16 @@ describe.each(databases.eachSupportedId())('GitHub webhooks on %p', id => {
   it('keeps deliveries for the redelivery window and prunes older ones on schedule', async () => {
     const now = Date.now();
     await knex(DELIVERIES_TABLE).insert([
-      { delivery_id: `${id}-old`, event: 'push', received_at: now - DELIVERY_RETENTION_MS - 60_000 },
-      { delivery_id: `${id}-72h`, event: 'push', received_at: now - 72 * 3600_000 },
+      {
+        delivery_id: `${id}-old`,
+        event: 'push',
+        received_at: now - DELIVERY_RETENTION_MS - 60_000,
+      },
+      {
+        delivery_id: `${id}-72h`,
+        event: 'push',
+        received_at: now - 72 * 3600_000,
+      },
     ]);
     await instances[1].scheduler.triggerTask(
       'portal-github-webhook-deliveries-prune',
