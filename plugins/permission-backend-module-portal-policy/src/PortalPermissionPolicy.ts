@@ -88,7 +88,9 @@ export const portalGrants: Record<string, Grant> = {
  */
 export const userScaffolderActions: ReadonlyArray<string> = [
   'portal:fetch:template',
+  'portal:fetch:template:file',
   'portal:fetch:plain',
+  'portal:fetch:plain:file',
   'portal:publish:github',
   'portal:publish:github:pull-request',
   'catalog:fetch',
@@ -215,7 +217,7 @@ export class PortalPermissionPolicy implements PermissionPolicy {
           ? createScaffolderActionConditionalDecision(permission, {
               anyOf: userScaffolderActions.map(actionId =>
                 scaffolderActionConditions.hasActionId({ actionId }),
-              ),
+              ) as unknown as [PermissionCondition<'scaffolder-action'>],
             })
           : deny;
       case 'admins':

@@ -22,6 +22,8 @@ function setup(publishHandler = jest.fn()) {
   const action = createPortalPublishGithubAction({
     integrations,
     settings: DEFAULT_REPOSITORY_SETTINGS,
+    guards: { allowedOwners: ['acme'] },
+    mayPublishPublic: async () => false,
     publish,
   });
   const outputs: Record<string, unknown> = {};
@@ -102,6 +104,19 @@ describe('portal:publish:github', () => {
     expect(publishHandler).not.toHaveBeenCalled();
   });
 
+  it('refuses other organisations, and public repositories for non-admins', async () => {
+    const { action, publishHandler, ctx } = setup();
+    await expect(
+      action.handler(ctx({ repoUrl: 'github.com?owner=evil-corp&repo=x' })),
+    ).rejects.toThrow("'evil-corp' is not allowed");
+    await expect(
+      action.handler(
+        ctx({ repoUrl: 'github.com?owner=acme&repo=x', visibility: 'public' }),
+      ),
+    ).rejects.toThrow('Only portal admins may publish public repositories');
+    expect(publishHandler).not.toHaveBeenCalled();
+  });
+
   it('in a dry run says what it would create and calls nothing', async () => {
     const { action, publishHandler, outputs, ctx } = setup();
     const context = ctx(
@@ -143,6 +158,8 @@ describe('the protection check after publishing', () => {
     const action = createPortalPublishGithubAction({
       integrations,
       settings: DEFAULT_REPOSITORY_SETTINGS,
+      guards: { allowedOwners: ['acme'] },
+      mayPublishPublic: async () => false,
       publish: { id: 'publish:github', handler: jest.fn() } as any,
       readProtection,
     });

@@ -1,10 +1,11 @@
-import { ConflictError, InputError } from '@backstage/errors';
+import { ConflictError, InputError, NotAllowedError } from '@backstage/errors';
 import { ScmIntegrationRegistry } from '@backstage/integration';
 import {
   createTemplateAction,
   parseRepoUrl,
   TemplateAction,
 } from '@backstage/plugin-scaffolder-node';
+import { checkOwner, ScaffolderGuards, throwIfCancelled } from './guards';
 import {
   checkTopic,
   publishGithubInput,
@@ -15,6 +16,12 @@ import {
 export interface PortalPublishGithubOptions {
   integrations: ScmIntegrationRegistry;
   settings: RepositorySettings;
+  /** Organisations repositories may be created in. */
+  guards: Pick<ScaffolderGuards, 'allowedOwners'>;
+  /** Whether the task's user may publish a public repository (admins). */
+  mayPublishPublic: (ctx: {
+    getInitiatorCredentials(): Promise<any>;
+  }) => Promise<boolean>;
   /** Upstream's `publish:github` (createPublishGithubAction), which does the work. */
   publish: TemplateAction<any, any, any>;
   /**
@@ -88,7 +95,14 @@ export function resolveGithubRepo(
 export function createPortalPublishGithubAction(
   options: PortalPublishGithubOptions,
 ) {
-  const { integrations, settings, publish, readProtection } = options;
+  const {
+    integrations,
+    settings,
+    publish,
+    readProtection,
+    guards,
+    mayPublishPublic,
+  } = options;
   return createTemplateAction({
     id: 'portal:publish:github',
     description:
@@ -135,8 +149,14 @@ export function createPortalPublishGithubAction(
         ctx.input.repoUrl,
         integrations,
       );
+      checkOwner(owner, guards as ScaffolderGuards);
       for (const topic of ctx.input.topics ?? []) checkTopic(topic, 'topics');
       const input = publishGithubInput(settings, ctx.input);
+      if (input.repoVisibility === 'public' && !(await mayPublishPublic(ctx))) {
+        throw new NotAllowedError(
+          `Only portal admins may publish public repositories; ${owner}/${repo} was not created (use private or internal)`,
+        );
+      }
       const remoteUrl = `https://${host}/${owner}/${repo}`;
 
       if (ctx.isDryRun) {
@@ -151,12 +171,14 @@ export function createPortalPublishGithubAction(
         return;
       }
 
+      throwIfCancelled(ctx.signal);
       try {
         await publish.handler({ ...ctx, input } as any);
       } catch (error) {
         throw explainGithubError(error, `${owner}/${repo}`, host);
       }
       if (readProtection) {
+        throwIfCancelled(ctx.signal);
         const branch = settings.defaultBranch;
         let protection: BranchProtection | undefined;
         try {

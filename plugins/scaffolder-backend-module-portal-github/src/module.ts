@@ -6,8 +6,17 @@ import {
   DefaultGithubCredentialsProvider,
   ScmIntegrations,
 } from '@backstage/integration';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import {
+  createFetchPlainAction,
+  createFetchPlainFileAction,
+  createFetchTemplateAction,
+  createFetchTemplateFileAction,
+} from '@backstage/plugin-scaffolder-backend';
 import {
   createPublishGithubAction,
+  createPublishGithubPullRequestAction,
   getOctokitOptions,
 } from '@backstage/plugin-scaffolder-backend-module-github';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
@@ -15,11 +24,23 @@ import {
   createPortalPublishGithubAction,
   readBranchProtection,
 } from './action';
+import { createGuardedFetchAction } from './fetch';
+import {
+  anyRepositoryPullRequestPermission,
+  publicRepositoryPermission,
+  readScaffolderGuards,
+} from './guards';
+import { createGuardedPullRequestAction } from './pullRequest';
+import { readCollaboratorPermission } from './github';
 import { readRepositorySettings } from './settings';
 
 /**
- * Scaffolder module: the `portal:publish:github` action, which creates
- * repositories with the organisation's settings from app-config.
+ * Scaffolder module: the portal's actions. `portal:publish:github` creates
+ * repositories with the organisation's settings; `portal:fetch:*` and
+ * `portal:publish:github:pull-request` are upstream's actions behind the
+ * portal's checks (fetch only from the template's own folder or an
+ * allow-list; pull requests only where the user may push). Upstream's own
+ * fetch and publish actions are for admins (the portal's policy).
  */
 export const scaffolderModulePortalGithub = createBackendModule({
   pluginId: 'scaffolder',
@@ -28,40 +49,140 @@ export const scaffolderModulePortalGithub = createBackendModule({
     env.registerInit({
       deps: {
         config: coreServices.rootConfig,
+        reader: coreServices.urlReader,
+        auth: coreServices.auth,
+        permissions: coreServices.permissions,
+        permissionsRegistry: coreServices.permissionsRegistry,
+        catalog: catalogServiceRef,
         scaffolder: scaffolderActionsExtensionPoint,
       },
-      async init({ config, scaffolder }) {
+      async init({
+        config,
+        reader,
+        auth,
+        permissions,
+        permissionsRegistry,
+        catalog,
+        scaffolder,
+      }) {
         const integrations = ScmIntegrations.fromConfig(config);
         const credentialsProvider =
           DefaultGithubCredentialsProvider.fromIntegrations(integrations);
+        const requireScmUserCredentials =
+          config.getOptionalBoolean('scaffolder.requireScmUserCredentials') ??
+          false;
+        const guards = readScaffolderGuards(config);
+        permissionsRegistry.addPermissions([
+          publicRepositoryPermission,
+          anyRepositoryPullRequestPermission,
+        ]);
+        const allowed =
+          (permission: typeof publicRepositoryPermission) =>
+          async (ctx: { getInitiatorCredentials(): Promise<any> }) => {
+            const [decision] = await permissions.authorize([{ permission }], {
+              credentials: await ctx.getInitiatorCredentials(),
+            });
+            return decision.result === AuthorizeResult.ALLOW;
+          };
+        const octokitOptions = (host: string, owner: string, repo: string) =>
+          getOctokitOptions({
+            integrations,
+            credentialsProvider,
+            host,
+            owner,
+            repo,
+          });
+
         const publish = createPublishGithubAction({
           integrations,
           config,
           githubCredentialsProvider: credentialsProvider,
-          requireScmUserCredentials:
-            config.getOptionalBoolean('scaffolder.requireScmUserCredentials') ??
-            false,
+          requireScmUserCredentials,
         });
+        const fetchOptions = {
+          integrations,
+          allowedFetchUrls: guards.allowedFetchUrls,
+        };
+        const upstreamFetch = {
+          reader,
+          integrations,
+          requireScmUserCredentials,
+        };
         scaffolder.addActions(
           createPortalPublishGithubAction({
             integrations,
             settings: readRepositorySettings(config),
             publish,
+            guards,
+            mayPublishPublic: allowed(publicRepositoryPermission),
             readProtection: async ({ host, owner, repo, branch }) => {
-              const { auth, baseUrl } = await getOctokitOptions({
-                integrations,
-                credentialsProvider,
+              const { auth: token, baseUrl } = await octokitOptions(
                 host,
                 owner,
                 repo,
-              });
+              );
               return readBranchProtection(
                 baseUrl ?? 'https://api.github.com',
-                String(auth),
+                String(token),
                 { owner, repo, branch },
               );
             },
           }),
+          createGuardedFetchAction(
+            createFetchTemplateAction(upstreamFetch),
+            fetchOptions,
+          ),
+          createGuardedFetchAction(
+            createFetchTemplateFileAction(upstreamFetch),
+            fetchOptions,
+          ),
+          createGuardedFetchAction(
+            createFetchPlainAction(upstreamFetch),
+            fetchOptions,
+          ),
+          createGuardedFetchAction(
+            createFetchPlainFileAction(upstreamFetch),
+            fetchOptions,
+          ),
+          createGuardedPullRequestAction(
+            createPublishGithubPullRequestAction({
+              integrations,
+              githubCredentialsProvider: credentialsProvider,
+              config,
+            }),
+            {
+              integrations,
+              guards,
+              access: {
+                mayUseAnyRepository: allowed(
+                  anyRepositoryPullRequestPermission,
+                ),
+                async githubLoginOf(ctx) {
+                  const credentials = await ctx.getInitiatorCredentials();
+                  if (!auth.isPrincipal(credentials, 'user')) return undefined;
+                  const user = await catalog.getEntityByRef(
+                    credentials.principal.userEntityRef,
+                    { credentials: await auth.getOwnServiceCredentials() },
+                  );
+                  const login =
+                    user?.metadata.annotations?.['github.com/user-login'];
+                  return login || undefined;
+                },
+                async repositoryPermission({ host, owner, repo, login }) {
+                  const { auth: token, baseUrl } = await octokitOptions(
+                    host,
+                    owner,
+                    repo,
+                  );
+                  return readCollaboratorPermission(
+                    baseUrl ?? 'https://api.github.com',
+                    String(token),
+                    { owner, repo, login },
+                  );
+                },
+              },
+            },
+          ),
         );
       },
     });

@@ -71,6 +71,8 @@ describe('portal:publish:github against the GitHub fake', () => {
     return createPortalPublishGithubAction({
       integrations,
       settings: DEFAULT_REPOSITORY_SETTINGS,
+      guards: { allowedOwners: ['acme'] },
+      mayPublishPublic: async () => false,
       publish: createPublishGithubAction({
         integrations,
         config,

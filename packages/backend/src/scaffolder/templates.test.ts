@@ -115,6 +115,7 @@ describe('scaffolder templates', () => {
         mockServices.rootConfig.factory({
           data: {
             backend: { baseUrl: 'http://localhost:7007' },
+            portal: { scaffolder: { github: { allowedOwners: ['acme'] } } },
             integrations: {
               // The fake is used by the one real run below; dry runs call nothing.
               github: [
@@ -309,7 +310,7 @@ describe('scaffolder templates', () => {
       owner: 'group:default/web-team',
     });
     const log = messages(result);
-    expect(log).toMatch(/Running publish:github:pull-request in dry-run mode/);
+    expect(log).toMatch(/Running portal:publish:github:pull-request in dry-run mode/);
     expect(log).toContain('backstage/catalog-info');
   });
 
