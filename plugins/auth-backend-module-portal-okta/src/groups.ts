@@ -3,15 +3,31 @@ import { Config } from '@backstage/config';
 
 /** How Okta group names become Backstage group references. */
 export interface OktaGroupMapping {
-  /** Only groups starting with this prefix count ('' = all). */
+  /** Only groups starting with this prefix count ('' = all but `Everyone`). */
   prefix: string;
   /** Remove the prefix from the name. */
   stripPrefix: boolean;
+  /**
+   * Namespace of the references made from prefixed groups
+   * (`group:<namespace>/<name>`). Reserved: references in it that come from
+   * the catalog are dropped from a user's token, so only Okta puts them there.
+   */
+  namespace: string;
   /** Explicit Okta name -> group reference, applied before the prefix filter. */
   map: Map<string, string>;
 }
 
+/** The default of `portal.okta.groups.namespace`. */
+export const DEFAULT_OKTA_GROUP_NAMESPACE = 'okta';
+
+/**
+ * Okta's built-in group that every user of the Okta org is in. It never counts
+ * through the prefix rule (only an explicit `map` entry can name it).
+ */
+export const OKTA_EVERYONE_GROUP = 'Everyone';
+
 const MAX_NAME_LENGTH = 63;
+const NAMESPACE = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
 /** Reads `portal.okta.groups`; every key is optional. */
 export function readOktaGroupMapping(config: Config): OktaGroupMapping {
@@ -22,9 +38,26 @@ export function readOktaGroupMapping(config: Config): OktaGroupMapping {
     const group = entry.getString('group');
     map.set(okta, toGroupRef(group, `portal.okta.groups.map entry '${okta}'`));
   }
+  const namespace =
+    groups?.getOptionalString('namespace') ?? DEFAULT_OKTA_GROUP_NAMESPACE;
+  if (!NAMESPACE.test(namespace) || namespace.length > MAX_NAME_LENGTH) {
+    throw new Error(
+      `portal.okta.groups.namespace: '${namespace}' is not a namespace name (lower-case letters, digits and single hyphens, at most 63 characters)`,
+    );
+  }
+  if (namespace === 'default') {
+    throw new Error(
+      "portal.okta.groups.namespace: 'default' is the catalog's own namespace (GitHub teams, YAML groups); Okta groups need a namespace of their own, e.g. okta",
+    );
+  }
   return {
-    prefix: groups?.getOptionalString('prefix') ?? '',
+    // '' (written out in a layer) means no prefix, like leaving it out.
+    prefix:
+      groups?.getOptional('prefix') === ''
+        ? ''
+        : groups?.getOptionalString('prefix') ?? '',
     stripPrefix: groups?.getOptionalBoolean('stripPrefix') ?? true,
+    namespace,
     map,
   };
 }
@@ -59,7 +92,12 @@ function toGroupRef(value: string, where: string): string {
   return stringifyEntityRef(ref).toLocaleLowerCase('en-US');
 }
 
-/** The group reference an Okta group name maps to, or undefined if it does not count. */
+/**
+ * The group reference an Okta group name maps to, or undefined if it does not
+ * count: an explicit `map` entry gives its reference; otherwise a group with
+ * the prefix (any group but `Everyone` when there is no prefix) becomes
+ * `group:<namespace>/<normalised name>`.
+ */
 export function oktaGroupToEntityRef(
   oktaGroup: string,
   mapping: OktaGroupMapping,
@@ -68,13 +106,23 @@ export function oktaGroupToEntityRef(
   if (explicit) {
     return explicit;
   }
+  if (oktaGroup === OKTA_EVERYONE_GROUP) {
+    return undefined;
+  }
   if (mapping.prefix && !oktaGroup.startsWith(mapping.prefix)) {
     return undefined;
   }
   const name = normalizeGroupName(
     mapping.stripPrefix ? oktaGroup.slice(mapping.prefix.length) : oktaGroup,
   );
-  return name ? `group:default/${name}` : undefined;
+  return name ? `group:${mapping.namespace}/${name}` : undefined;
+}
+
+/** The `groups` claim as a list of strings (anything else: no groups). */
+export function oktaGroupNames(claim: unknown): string[] {
+  return Array.isArray(claim)
+    ? claim.filter((g): g is string => typeof g === 'string')
+    : [];
 }
 
 /**
@@ -85,14 +133,15 @@ export function oktaGroupsToEntityRefs(
   claim: unknown,
   mapping: OktaGroupMapping,
 ): string[] {
-  if (!Array.isArray(claim)) {
-    return [];
-  }
   const refs = new Set<string>();
-  for (const group of claim) {
-    if (typeof group !== 'string') continue;
+  for (const group of oktaGroupNames(claim)) {
     const ref = oktaGroupToEntityRef(group, mapping);
     if (ref) refs.add(ref);
   }
   return [...refs];
+}
+
+/** Whether the mapping lets only chosen groups count (a prefix or map entries). */
+export function isGroupMappingRestricted(mapping: OktaGroupMapping): boolean {
+  return mapping.prefix !== '' || mapping.map.size > 0;
 }

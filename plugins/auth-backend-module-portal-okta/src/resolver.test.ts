@@ -20,16 +20,29 @@ const user = (
   spec: { profile: email ? { email } : {}, memberOf: ['payments-team'] },
 });
 
-/** A resolver context over a small catalog, recording the token it issues. */
-function context(catalog: Entity[]) {
+/**
+ * A resolver context over a small catalog, recording the token it issues and
+ * the queries it got. `ownership` stands in for the catalog's memberships.
+ */
+function context(
+  catalog: Entity[],
+  ownership: (entity: Entity) => string[] = entity => [
+    `user:default/${entity.metadata.name}`,
+    'group:default/payments-team',
+  ],
+) {
   const issued: any[] = [];
+  const queries: any[] = [];
   const ctx: AuthResolverContext = {
     async findCatalogUser(query: any) {
+      queries.push(query);
       const found = catalog.filter(e => {
         if ('filter' in query)
           return (
             e.spec?.profile &&
-            (e.spec.profile as any).email === query.filter['spec.profile.email']
+            // The catalog compares values case-insensitively.
+            (e.spec.profile as any).email?.toLowerCase() ===
+              query.filter['spec.profile.email'].toLowerCase()
           );
         if ('annotations' in query)
           return Object.entries(query.annotations).every(
@@ -43,12 +56,7 @@ function context(catalog: Entity[]) {
       return { entity: found[0] };
     },
     async resolveOwnershipEntityRefs(entity: Entity) {
-      return {
-        ownershipEntityRefs: [
-          `user:default/${entity.metadata.name}`,
-          'group:default/payments-team',
-        ],
-      };
+      return { ownershipEntityRefs: ownership(entity) };
     },
     async issueToken(params: any) {
       issued.push(params.claims);
@@ -58,7 +66,7 @@ function context(catalog: Entity[]) {
       throw new Error('not used');
     },
   };
-  return { ctx, issued };
+  return { ctx, issued, queries };
 }
 
 const info = (okta: object) =>
@@ -72,6 +80,7 @@ const options = (extra: object = {}) => ({
   allowedDomains: ['acme.example'],
   allowUsersNotInCatalog: false,
   groups: readOktaGroupMapping(new ConfigReader({})),
+  roles: { adminGroup: 'Portal Admins' },
   ...extra,
 });
 
@@ -82,7 +91,7 @@ const catalog = [
 ];
 
 describe('resolveOktaUser', () => {
-  it('matches the profile e-mail and adds Okta groups to the ownership references', async () => {
+  it('matches the profile e-mail and adds Okta groups (okta namespace) and roles', async () => {
     const { ctx, issued } = context(catalog);
     await resolveOktaUser(
       info({
@@ -98,7 +107,10 @@ describe('resolveOktaUser', () => {
         ent: [
           'user:default/alan.turing',
           'group:default/payments-team',
-          'group:default/portal-admins',
+          'group:okta/portal-admins',
+          'group:okta/payments-team',
+          'role:portal/member',
+          'role:portal/admin',
         ],
       },
     ]);
@@ -179,7 +191,11 @@ describe('resolveOktaUser', () => {
     expect(issued).toEqual([
       {
         sub: 'user:default/stranger.danger',
-        ent: ['user:default/stranger.danger', 'group:default/web-team'],
+        ent: [
+          'user:default/stranger.danger',
+          'group:okta/web-team',
+          'role:portal/member',
+        ],
       },
     ]);
   });
@@ -266,5 +282,231 @@ describe('readPortalOktaOptions', () => {
     ).toThrow(
       'portal.okta.userMatch: unknown matcher byPhone; use some of profileEmail, oktaEmailAnnotation, emailLocalPart',
     );
+  });
+});
+
+describe('the token: catalog references, Okta groups and roles', () => {
+  const prefixed = () =>
+    options({
+      groups: readOktaGroupMapping(
+        new ConfigReader({
+          portal: { okta: { groups: { prefix: 'portal-' } } },
+        }),
+      ),
+      roles: {
+        adminGroup: 'Portal Admins',
+        templateAuthorGroup: 'Template Authors',
+      },
+    });
+  const entOf = async (groups: unknown, ownership?: string[]) => {
+    const { ctx, issued } = context(
+      catalog,
+      ownership ? () => ownership : undefined,
+    );
+    await resolveOktaUser(
+      info({ email: 'alan@acme.example', groups }),
+      ctx,
+      prefixed(),
+    );
+    return issued[0].ent as string[];
+  };
+
+  it('a GitHub team named Portal Admins gives ownership, not the admin role', async () => {
+    // tim's Okta groups: web-team only; GitHub made him a member of the
+    // catalog group portal-admins.
+    const ent = await entOf(
+      ['portal-web-team'],
+      ['user:default/alan.turing', 'group:default/portal-admins'],
+    );
+    expect(ent).toEqual([
+      'user:default/alan.turing',
+      'group:default/portal-admins',
+      'group:okta/web-team',
+      'role:portal/member',
+    ]);
+    expect(ent).not.toContain('role:portal/admin');
+  });
+
+  it('only the exact admin group name gives the admin role', async () => {
+    expect(await entOf(['PORTAL ADMINS!'])).not.toContain('role:portal/admin');
+    expect(await entOf(['portal admins'])).not.toContain('role:portal/admin');
+    expect(await entOf(['portal-Portal Admins'])).not.toContain(
+      'role:portal/admin',
+    );
+    // It need not pass the prefix, and alone it makes no member.
+    expect(await entOf(['Portal Admins'])).toEqual([
+      'user:default/alan.turing',
+      'group:default/payments-team',
+      'role:portal/admin',
+    ]);
+  });
+
+  it('the template author group gives its role by exact name', async () => {
+    expect(await entOf(['Template Authors'])).toContain(
+      'role:portal/template-author',
+    );
+    expect(await entOf(['template authors'])).not.toContain(
+      'role:portal/template-author',
+    );
+  });
+
+  it('Everyone (or any group the mapping ignores) makes no member', async () => {
+    const ent = await entOf(['Everyone', 'web-team']);
+    expect(ent).toEqual([
+      'user:default/alan.turing',
+      'group:default/payments-team',
+    ]);
+    // Not even without a prefix.
+    const { ctx, issued } = context(catalog);
+    await resolveOktaUser(
+      info({ email: 'alan@acme.example', groups: ['Everyone'] }),
+      ctx,
+      options(),
+    );
+    expect(issued[0].ent).not.toContain('role:portal/member');
+  });
+
+  it('drops catalog references that are roles, Okta-namespace groups or other kinds', async () => {
+    const ent = await entOf(
+      ['portal-web-team'],
+      [
+        'user:default/alan.turing',
+        'role:portal/admin',
+        'Role:Portal/Member',
+        'group:okta/portal-admins',
+        'group:OKTA/web-team',
+        'user:okta/alan.turing',
+        'component:default/storefront-web',
+        'group:default/payments-team',
+        'not a reference::',
+      ],
+    );
+    expect(ent).toEqual([
+      'user:default/alan.turing',
+      'group:default/payments-team',
+      'group:okta/web-team',
+      'role:portal/member',
+    ]);
+  });
+
+  it('refuses a claim that is no list of strings as no groups and no roles', async () => {
+    expect(await entOf('Portal Admins')).toEqual([
+      'user:default/alan.turing',
+      'group:default/payments-team',
+    ]);
+  });
+});
+
+describe('the e-mail is checked before the catalog is asked', () => {
+  const attack = 'x@acme.example,spec.profile.email=ada.lovelace@acme.example';
+
+  it('refuses the filter-injection address without a catalog query and without repeating it', async () => {
+    const ada = user('ada.lovelace', {}, 'ada.lovelace@acme.example');
+    const { ctx, issued, queries } = context([...catalog, ada]);
+    const refusal = resolveOktaUser(
+      info({ subject: '00u1', email: attack, groups: ['Portal Admins'] }),
+      ctx,
+      options({ allowUsersNotInCatalog: true }),
+    );
+    await expect(refusal).rejects.toThrow(NotAllowedError);
+    await expect(refusal).rejects.toThrow(
+      'Okta sent an e-mail address for user 00u1 that the portal does not accept',
+    );
+    const message = await refusal.catch(e => e.message);
+    expect(message).not.toContain('spec.profile');
+    expect(message).not.toContain('ada.lovelace');
+    expect(queries).toEqual([]);
+    expect(issued).toEqual([]);
+  });
+
+  it.each([
+    ['two @', 'a@b@acme.example'],
+    ['a space', 'ada lovelace@acme.example'],
+    ['a quote', '"ada"@acme.example'],
+    ['an apostrophe', "o'brien@acme.example"],
+    ['an equals sign', 'a=b@acme.example'],
+    ['a control character', 'ada\n@acme.example'],
+    ['markup', '<script>@acme.example'],
+    ['a slash', 'x/ada@acme.example'],
+    ['no domain dot', 'ada@localhost'],
+    ['too long', `${'a'.repeat(65)}@acme.example`],
+    ['way too long', `a@${'b'.repeat(250)}.example`],
+    ['dots at the edge', '.ada@acme.example'],
+  ])('refuses an address with %s', async (_, email) => {
+    const { ctx, queries } = context(catalog);
+    await expect(
+      resolveOktaUser(info({ subject: '<b>', email }), ctx, options()),
+    ).rejects.toThrow(
+      'Okta sent an e-mail address for user unknown that the portal does not accept',
+    );
+    expect(queries).toEqual([]);
+  });
+
+  it('accepts plain addresses', async () => {
+    const { ctx, issued } = context([
+      user('jo', {}, 'Jo.Doe+portal@Mail.Acme-Corp.example'),
+    ]);
+    await resolveOktaUser(
+      info({ email: 'jo.doe+portal@mail.acme-corp.example' }),
+      ctx,
+      options({ match: ['profileEmail'] }),
+    );
+    expect(issued.map(c => c.sub)).toEqual(['user:default/jo']);
+  });
+
+  it('refuses when the catalog answers with a User that does not carry the e-mail', async () => {
+    const ada = user('ada.lovelace', {}, 'ada.lovelace@acme.example');
+    // A catalog that answers any query with Ada (as a broken filter would).
+    const { ctx, issued } = context([ada]);
+    ctx.findCatalogUser = async () => ({ entity: ada });
+    for (const matcher of [
+      'profileEmail',
+      'oktaEmailAnnotation',
+      'emailLocalPart',
+    ]) {
+      await expect(
+        resolveOktaUser(
+          info({ email: 'x@acme.example' }),
+          ctx,
+          options({ match: [matcher] }),
+        ),
+      ).rejects.toThrow(
+        `x@acme.example cannot sign in: the catalog User found by ${matcher} does not carry this e-mail`,
+      );
+    }
+    expect(issued).toEqual([]);
+  });
+});
+
+describe('production needs a group prefix or map', () => {
+  const read = (okta: object) =>
+    readPortalOktaOptions(
+      new ConfigReader({
+        auth: { environment: 'production' },
+        portal: { okta, authorization: { adminGroup: 'Portal Admins' } },
+      }),
+    );
+
+  it('refuses to start without either, saying why', () => {
+    for (const groups of [undefined, {}, { prefix: '' }, { map: [] }]) {
+      expect(() => read(groups ? { groups } : {})).toThrow(
+        /^portal\.okta\.groups: production needs a prefix \(OKTA_GROUP_PREFIX\) or map entries\. Without either, every Okta group a user is in would count .* portal member \(role:portal\/member\)/,
+      );
+    }
+  });
+
+  it('starts with a prefix or a map, and reads the role groups', () => {
+    expect(read({ groups: { prefix: 'portal-' } }).roles).toEqual({
+      adminGroup: 'Portal Admins',
+      templateAuthorGroup: undefined,
+    });
+    expect(
+      read({ groups: { map: [{ okta: 'SRE', group: 'sre' }] } }).groups.map
+        .size,
+    ).toBe(1);
+  });
+
+  it('does not apply outside production', () => {
+    expect(() => readPortalOktaOptions(new ConfigReader({}))).not.toThrow();
   });
 });

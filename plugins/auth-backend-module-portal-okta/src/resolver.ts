@@ -8,10 +8,16 @@ import {
   SignInInfo,
 } from '@backstage/plugin-auth-node';
 import { OktaPortalProfile } from './authenticator';
+import { entityHasEmail, isPlainEmail, printable } from './email';
 import {
+  PortalRoleGroups,
+  readPortalRoleGroups,
+  tokenEntitlements,
+} from './entitlements';
+import {
+  isGroupMappingRestricted,
   normalizeGroupName,
   OktaGroupMapping,
-  oktaGroupsToEntityRefs,
   readOktaGroupMapping,
 } from './groups';
 
@@ -44,6 +50,8 @@ export interface PortalOktaResolverOptions {
   /** Let users the catalog does not know in, with an identity from Okta alone. */
   allowUsersNotInCatalog: boolean;
   groups: OktaGroupMapping;
+  /** The Okta groups that make admins and template authors (exact names). */
+  roles: PortalRoleGroups;
 }
 
 export type OktaSignInInfo = SignInInfo<
@@ -51,8 +59,10 @@ export type OktaSignInInfo = SignInInfo<
 >;
 
 /**
- * Signs an Okta user in as a catalog User and adds their Okta groups to the
- * ownership references of the Backstage token.
+ * Signs an Okta user in as a catalog User. The token's `ent` holds the
+ * catalog's user and group references (outside the Okta namespace), the Okta
+ * groups `portal.okta.groups` maps, and the portal roles from the verified
+ * `groups` claim (`entitlements.ts`).
  */
 export async function resolveOktaUser(
   info: OktaSignInInfo,
@@ -63,9 +73,18 @@ export async function resolveOktaUser(
   const email = okta?.email;
   if (!email) {
     throw new AuthenticationError(
-      `Okta sent no e-mail address for user ${
-        okta?.subject ?? 'unknown'
-      }; the portal's Okta app must grant the email scope.`,
+      `Okta sent no e-mail address for user ${printable(
+        okta?.subject,
+      )}; the portal's Okta app must grant the email scope.`,
+    );
+  }
+  if (!isPlainEmail(email)) {
+    // Checked before any catalog query, and not repeated back: the value
+    // could be built to break the filter or the page that shows the reason.
+    throw new NotAllowedError(
+      `Okta sent an e-mail address for user ${printable(
+        okta.subject,
+      )} that the portal does not accept: it must be a plain address (one @; letters, digits and . _ % + - before it; a domain name after it; no spaces, commas, = or quotes). Ask your Okta administrator to correct the address.`,
     );
   }
   if (okta.emailVerified === false) {
@@ -74,9 +93,15 @@ export async function resolveOktaUser(
       `Okta reports the e-mail address ${email} as unverified; verify it in Okta, then sign in again.`,
     );
   }
-  const groupRefs = oktaGroupsToEntityRefs(okta.groups, options.groups);
+  const entitlements = (catalogRefs: string[]) =>
+    tokenEntitlements({
+      catalogRefs,
+      groupsClaim: okta.groups,
+      mapping: options.groups,
+      roleGroups: options.roles,
+    });
 
-  const domain = email.split('@')[1]?.toLocaleLowerCase('en-US') ?? '';
+  const domain = email.split('@')[1].toLocaleLowerCase('en-US');
   for (const matcher of options.match) {
     if (
       matcher === 'emailLocalPart' &&
@@ -91,13 +116,20 @@ export async function resolveOktaUser(
       if ((error as Error)?.name === 'NotFoundError') continue;
       throw error;
     }
+    if (!entityHasEmail(entity, matcher, email)) {
+      // The catalog answered, but not with this e-mail's User: refuse
+      // rather than sign in as whoever it was.
+      throw new NotAllowedError(
+        `${email} cannot sign in: the catalog User found by ${matcher} does not carry this e-mail. Ask the platform team to check the catalog.`,
+      );
+    }
     const { ownershipEntityRefs } = await ctx.resolveOwnershipEntityRefs(
       entity,
     );
     return ctx.issueToken({
       claims: {
         sub: stringifyEntityRef(entity),
-        ent: unique([...ownershipEntityRefs, ...groupRefs]),
+        ent: entitlements(ownershipEntityRefs),
       },
     });
   }
@@ -119,7 +151,7 @@ export async function resolveOktaUser(
       );
     }
     return ctx.issueToken({
-      claims: { sub, ent: unique([sub, ...groupRefs]) },
+      claims: { sub, ent: entitlements([sub]) },
     });
   }
   // Not a NotFoundError: the auth backend would replace the message with a
@@ -131,13 +163,11 @@ export async function resolveOktaUser(
   );
 }
 
-function unique(values: string[]) {
-  return [...new Set(values)];
-}
-
 /**
- * Reads `portal.okta` (user matching, opt-in) and `portal.okta.groups`.
- * An unknown matcher name is a configuration error that names it.
+ * Reads `portal.okta` (user matching, opt-in), `portal.okta.groups` and the
+ * role groups of `portal.authorization`. An unknown matcher name is a
+ * configuration error that names it; so is production
+ * (`auth.environment: production`) without a group prefix or map.
  */
 export function readPortalOktaOptions(
   config: Config,
@@ -160,6 +190,15 @@ export function readPortalOktaOptions(
       'portal.okta.userMatch: emailLocalPart needs portal.okta.allowedDomains (the e-mail domains whose local part is a catalog user name)',
     );
   }
+  const groups = readOktaGroupMapping(config);
+  if (
+    config.getOptionalString('auth.environment') === 'production' &&
+    !isGroupMappingRestricted(groups)
+  ) {
+    throw new Error(
+      'portal.okta.groups: production needs a prefix (OKTA_GROUP_PREFIX) or map entries. Without either, every Okta group a user is in would count (all groups of the Okta org; only the built-in Everyone is left out): each would become an ownership reference and make the user a portal member (role:portal/member), who may register entities.',
+    );
+  }
   return {
     match: match as UserMatcher[],
     allowedDomains,
@@ -167,6 +206,7 @@ export function readPortalOktaOptions(
       config.getOptionalBoolean(
         'portal.okta.dangerouslyAllowSignInWithoutUserInCatalog',
       ) ?? false,
-    groups: readOktaGroupMapping(config),
+    groups,
+    roles: readPortalRoleGroups(config),
   };
 }
