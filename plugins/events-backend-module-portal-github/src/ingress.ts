@@ -115,29 +115,30 @@ export function readCappedBody(
   return new Promise(resolve => {
     const chunks: Buffer[] = [];
     let size = 0;
-    const finish = (result: CappedBody) => {
-      request.off('data', onData);
-      request.off('end', onEnd);
-      request.off('error', onAbort);
-      request.off('close', onAbort);
-      resolve(result);
+    const listeners = {
+      data: (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > maxBytes) {
+          request.pause();
+          chunks.length = 0;
+          settle({ kind: 'too-large' });
+          return;
+        }
+        chunks.push(chunk);
+      },
+      end: () => settle({ kind: 'body', body: Buffer.concat(chunks) }),
+      error: () => settle({ kind: 'aborted' }),
+      close: () => settle({ kind: 'aborted' }),
     };
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxBytes) {
-        request.pause();
-        chunks.length = 0;
-        finish({ kind: 'too-large' });
-        return;
+    function settle(result: CappedBody) {
+      for (const [event, listener] of Object.entries(listeners)) {
+        request.off(event, listener);
       }
-      chunks.push(chunk);
-    };
-    const onEnd = () => finish({ kind: 'body', body: Buffer.concat(chunks) });
-    const onAbort = () => finish({ kind: 'aborted' });
-    request.on('data', onData);
-    request.on('end', onEnd);
-    request.on('error', onAbort);
-    request.on('close', onAbort);
+      resolve(result);
+    }
+    for (const [event, listener] of Object.entries(listeners)) {
+      request.on(event, listener);
+    }
   });
 }
 
