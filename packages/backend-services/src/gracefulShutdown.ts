@@ -2,6 +2,7 @@ import type { Server, ServerResponse } from 'node:http';
 import type { Express } from 'express';
 import { rootHttpRouterServiceFactory } from '@backstage/backend-defaults/rootHttpRouter';
 import { requestTraceMiddleware } from './cloudLogging';
+import { hardenMiddleware } from './httpHardening';
 import type {
   LoggerService,
   RootLifecycleService,
@@ -95,10 +96,11 @@ export function installDrain(
 
 /**
  * Backstage's root HTTP router with connection draining on SIGTERM
- * (see {@link installDrain}).
+ * (see {@link installDrain}), body limits and production error responses
+ * (see {@link hardenMiddleware}).
  */
 export const portalRootHttpRouterServiceFactory = rootHttpRouterServiceFactory({
-  configure({ app, server, applyDefaults, lifecycle, logger }) {
+  configure({ app, server, applyDefaults, lifecycle, logger, middleware }) {
     // First: the request's trace for every line logged while handling it.
     app.use(requestTraceMiddleware);
     const beginDrain = installDrain(app, server, logger);
@@ -110,6 +112,10 @@ export const portalRootHttpRouterServiceFactory = rootHttpRouterServiceFactory({
     } else {
       lifecycle.addShutdownHook(beginDrain);
     }
+    // Oversized bodies answered 413 naming the limit (checked ahead of every
+    // plugin's routes); in production, 5xx answers without the error's
+    // details (httpHardening.ts).
+    hardenMiddleware(middleware, { logger });
     applyDefaults();
   },
 });

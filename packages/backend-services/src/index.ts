@@ -84,3 +84,17 @@ export {
   portalGuestSignIn,
 } from './guestSignIn';
 export type { GuestSignInDecision, GuestSignInOptions } from './guestSignIn';
+export {
+  asTooLarge,
+  bodyLimitFor,
+  bodyLimitPrecheck,
+  hardenMiddleware,
+  PayloadTooLargeError,
+  PLUGIN_BODY_LIMITS,
+  portalErrorHandler,
+} from './httpHardening';
+export type {
+  BodyLimits,
+  HardenableMiddleware,
+  PortalErrorHandlerOptions,
+} from './httpHardening';
