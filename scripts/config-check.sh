@@ -9,7 +9,8 @@ check --config app-config.yaml
 export APP_BASE_URL=https://portal.example.com POSTGRES_HOST=db.internal \
   POSTGRES_USER=portal POSTGRES_PASSWORD=placeholder PORTAL_API_TOKEN=placeholder-token-0123456789 \
   OKTA_CLIENT_ID=placeholder OKTA_CLIENT_SECRET=placeholder OKTA_AUDIENCE=https://acme.okta.com \
-  OKTA_ADMIN_GROUP='Portal Admins' AUTH_SESSION_SECRET=placeholder-session-secret-0123456789 \
+  OKTA_ADMIN_GROUP='Portal Admins' OKTA_TEMPLATE_AUTHOR_GROUP='Template Authors' OKTA_GROUP_PREFIX=portal- \
+  AUTH_SESSION_SECRET=placeholder-session-secret-0123456789 \
   GITHUB_ORG=acme GITHUB_TOKEN=placeholder GITHUB_APP_ID=12345 \
   GITHUB_APP_PRIVATE_KEY='-----BEGIN RSA PRIVATE KEY-----placeholder' \
   GITHUB_APP_CLIENT_ID=placeholder GITHUB_APP_CLIENT_SECRET=placeholder \

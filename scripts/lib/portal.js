@@ -200,6 +200,9 @@ function contractEnv({ pg, port, token, okta }) {
     OKTA_AUDIENCE: okta?.audience ?? 'http://127.0.0.1:9',
     OKTA_AUTH_SERVER_ID: okta?.authServerId ?? 'default',
     OKTA_ADMIN_GROUP: 'Portal Admins',
+    OKTA_TEMPLATE_AUTHOR_GROUP: 'Template Authors',
+    // Okta groups portal-<name> count, as group:okta/<name> (scripts/e2e/okta-users.js).
+    OKTA_GROUP_PREFIX: 'portal-',
     AUTH_SESSION_SECRET: 'test-session-secret-0123456789abcdef',
     // Trace resource names in the Cloud Logging format.
     GOOGLE_CLOUD_PROJECT: 'portal-e2e',

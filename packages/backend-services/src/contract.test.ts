@@ -1,5 +1,6 @@
 import {
   createContractSubstitution,
+  deploymentContract,
   MissingEnvironmentError,
 } from './contract';
 
@@ -77,6 +78,26 @@ describe('contract validation', () => {
     // A file read again (watched in development) after the fix.
     env.APP_BASE_URL = 'https://portal.example.com';
     await substitute('APP_BASE_URL');
+    expect(() => check()).not.toThrow();
+  });
+});
+
+describe('Okta group variables', () => {
+  it('OKTA_GROUP_PREFIX and OKTA_TEMPLATE_AUTHOR_GROUP are optional contract variables', async () => {
+    const names = deploymentContract.map(v => v.name);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'OKTA_GROUP_PREFIX',
+        'OKTA_TEMPLATE_AUTHOR_GROUP',
+      ]),
+    );
+    const { substitute, check } = createContractSubstitution({
+      OKTA_GROUP_PREFIX: 'portal-',
+    });
+    await expect(substitute('OKTA_GROUP_PREFIX')).resolves.toBe('portal-');
+    await expect(
+      substitute('OKTA_TEMPLATE_AUTHOR_GROUP'),
+    ).resolves.toBeUndefined();
     expect(() => check()).not.toThrow();
   });
 });

@@ -167,7 +167,20 @@ export const deploymentContract: ReadonlyArray<ContractVariable> = [
   {
     name: 'OKTA_ADMIN_GROUP',
     required: false,
-    description: 'Okta group whose members administer the portal',
+    description:
+      'Okta group whose members administer the portal (exact name in the groups claim)',
+  },
+  {
+    name: 'OKTA_TEMPLATE_AUTHOR_GROUP',
+    required: false,
+    description:
+      'Okta group whose members author templates (exact name in the groups claim); unset: admins only',
+  },
+  {
+    name: 'OKTA_GROUP_PREFIX',
+    required: false,
+    description:
+      'only Okta groups starting with this prefix count (as group:okta/<rest>) and make their members portal members; production refuses to start without it unless a configuration layer sets portal.okta.groups.map',
   },
   {
     name: 'AUTH_SESSION_SECRET',

@@ -55,7 +55,7 @@ const refresh = (entityRef: string, token: string) =>
   call('POST', '/api/catalog/refresh', token, { entityRef });
 
 test.describe('Okta sign-in', () => {
-  test('signs a catalog user in, with Okta groups as ownership', async () => {
+  test('signs a catalog user in, with Okta groups as ownership and roles', async () => {
     const message = await signIn('ada');
     expect(message.error).toBeUndefined();
     const { identity, token } = message.response.backstageIdentity;
@@ -63,10 +63,21 @@ test.describe('Okta sign-in', () => {
     expect(identity.ownershipEntityRefs).toEqual(
       expect.arrayContaining([
         'user:default/ada.lovelace',
+        // Catalog membership.
         'group:default/platform-team',
-        // From the Okta groups claim only: no such group in the catalog.
-        'group:default/portal-admins',
+        // Okta group portal-platform-team, in the Okta namespace.
+        'group:okta/platform-team',
+        // The admin group by exact name; a mapped Okta group makes a member.
+        'role:portal/admin',
+        'role:portal/member',
       ]),
+    );
+    // The admin group is a role, not a group reference.
+    expect(identity.ownershipEntityRefs).not.toContain(
+      'group:default/portal-admins',
+    );
+    expect(identity.ownershipEntityRefs).not.toContain(
+      'group:okta/portal-admins',
     );
     expect(message.response.profile).toMatchObject({
       email: 'ada.lovelace@acme.example',
@@ -75,17 +86,28 @@ test.describe('Okta sign-in', () => {
     const res = await call('GET', '/api/catalog/entities?limit=1', token);
     expect(res.status).toBe(200);
 
-    // Catalog memberships and Okta groups together.
+    // Catalog memberships and Okta groups together; Everyone never counts.
     const grace = await signIn('grace');
-    expect(
-      grace.response.backstageIdentity.identity.ownershipEntityRefs,
-    ).toEqual(
+    const graceRefs =
+      grace.response.backstageIdentity.identity.ownershipEntityRefs;
+    expect(graceRefs).toEqual(
       expect.arrayContaining([
         'group:default/platform-team',
-        'group:default/web-team',
-        'group:default/everyone',
+        'group:okta/web-team',
+        'role:portal/member',
       ]),
     );
+    expect(graceRefs).not.toContain('group:okta/everyone');
+    expect(graceRefs).not.toContain('group:default/everyone');
+    expect(graceRefs).not.toContain('role:portal/admin');
+
+    // A group that only looks like the admin group gives no admin role.
+    const shouty = await signIn('shouty');
+    expect(shouty.error).toBeUndefined();
+    const shoutyRefs =
+      shouty.response.backstageIdentity.identity.ownershipEntityRefs;
+    expect(shoutyRefs).toContain('role:portal/member');
+    expect(shoutyRefs).not.toContain('role:portal/admin');
   });
 
   test('refuses a user the catalog does not know, and one without e-mail', async () => {
@@ -99,6 +121,13 @@ test.describe('Okta sign-in', () => {
     expect(nomail.error.message).toContain(
       "Okta sent no e-mail address for user nomail; the portal's Okta app must grant the email scope",
     );
+    // An e-mail built to add a catalog filter: refused, not signed in as Ada.
+    const mallory = await signIn('mallory');
+    expect(mallory.response).toBeUndefined();
+    expect(mallory.error.message).toContain(
+      'Okta sent an e-mail address for user mallory that the portal does not accept',
+    );
+    expect(mallory.error.message).not.toContain('ada.lovelace');
   });
 
   test('refuses tampered, expired and foreign ID tokens', async () => {
@@ -133,7 +162,7 @@ test.describe('Okta sign-in', () => {
       namedCurve: 'P-256',
     });
     const now = Math.floor(Date.now() / 1000);
-    const forged = await new SignJWT({ ent: ['group:default/portal-admins'] })
+    const forged = await new SignJWT({ ent: ['role:portal/admin'] })
       .setProtectedHeader({
         alg: 'ES256',
         kid: 'forged',
@@ -184,10 +213,11 @@ test.describe('authorization by owners, admins and Okta groups', () => {
     expect(
       (await refresh('component:default/storefront-web', alan)).status,
     ).toBe(403);
-    // Ownership through an Okta group the catalog does not list for the user.
+    // An Okta group (group:okta/web-team) does not own what the catalog's
+    // web-team owns (the second instance maps it explicitly).
     expect(
       (await refresh('component:default/storefront-web', grace)).status,
-    ).toBe(200);
+    ).toBe(403);
 
     // The read-only pipeline token may not refresh anything.
     expect((await refresh(ref, apiToken())).status).toBe(403);
@@ -306,7 +336,16 @@ test.describe('a second instance: opt-in, static keys, Okta down', () => {
             },
           },
         },
-        portal: { okta: { dangerouslyAllowSignInWithoutUserInCatalog: true } },
+        portal: {
+          okta: {
+            dangerouslyAllowSignInWithoutUserInCatalog: true,
+            // Probe Okta on every start, so its going away shows at once.
+            reachabilityCacheSeconds: 0,
+            // An explicit map: this Okta group is the catalog's web-team.
+            groups: { map: [{ okta: 'portal-web-team', group: 'web-team' }] },
+          },
+          auth: { startRateLimit: { limit: 5 } },
+        },
       }),
     );
     const server = portal.startServer({
@@ -340,8 +379,40 @@ test.describe('a second instance: opt-in, static keys, Okta down', () => {
         ownershipEntityRefs: [
           'user:default/stranger',
           'group:default/web-team',
+          'role:portal/member',
         ],
       });
+
+      // Through the map, grace's Okta group owns web-team's entities here.
+      const grace = await tokenOf('grace', server.base);
+      expect(
+        (
+          await call(
+            'POST',
+            '/api/catalog/refresh',
+            grace,
+            { entityRef: 'component:default/storefront-web' },
+            server.base,
+          )
+        ).status,
+      ).toBe(200);
+
+      // Sign-in starts are limited per client (the last X-Forwarded-For entry).
+      const start = (client: string) =>
+        fetch(
+          `${server.base}/api/auth/okta/start?env=production&scope=openid`,
+          {
+            redirect: 'manual',
+            headers: { 'x-forwarded-for': `10.9.9.9, ${client}` },
+          },
+        );
+      for (let i = 0; i < 5; i++) {
+        expect((await start('203.0.113.50')).status).toBe(302);
+      }
+      const limited = await start('203.0.113.50');
+      expect(limited.status).toBe(429);
+      expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect((await start('203.0.113.51')).status).toBe(302);
 
       // A token signed with the portal's own key: accepted while valid, 401 once expired.
       const key = await importPKCS8(privatePem, 'ES256');
