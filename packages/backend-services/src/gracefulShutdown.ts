@@ -2,7 +2,7 @@ import type { Server, ServerResponse } from 'node:http';
 import type { Express } from 'express';
 import { rootHttpRouterServiceFactory } from '@backstage/backend-defaults/rootHttpRouter';
 import { requestTraceMiddleware } from './cloudLogging';
-import { hardenMiddleware } from './httpHardening';
+import { hardenRootRouter } from './httpHardening';
 import type {
   LoggerService,
   RootLifecycleService,
@@ -97,7 +97,7 @@ export function installDrain(
 /**
  * Backstage's root HTTP router with connection draining on SIGTERM
  * (see {@link installDrain}), body limits and production error responses
- * (see {@link hardenMiddleware}).
+ * (see {@link hardenRootRouter}).
  */
 export const portalRootHttpRouterServiceFactory = rootHttpRouterServiceFactory({
   configure({ app, server, applyDefaults, lifecycle, logger, middleware }) {
@@ -115,7 +115,7 @@ export const portalRootHttpRouterServiceFactory = rootHttpRouterServiceFactory({
     // Oversized bodies answered 413 naming the limit (checked ahead of every
     // plugin's routes); in production, 5xx answers without the error's
     // details (httpHardening.ts).
-    hardenMiddleware(middleware, { logger });
+    hardenRootRouter(app, middleware, { logger });
     applyDefaults();
   },
 });

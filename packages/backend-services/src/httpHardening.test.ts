@@ -5,11 +5,13 @@ import { ConfigReader } from '@backstage/config';
 import { coreServices } from '@backstage/backend-plugin-api';
 import { MiddlewareFactory } from '@backstage/backend-defaults/rootHttpRouter';
 import { rootLifecycleServiceFactory } from '@backstage/backend-defaults/rootLifecycle';
+import { lifecycleServiceFactory } from '@backstage/backend-defaults/lifecycle';
+import { httpRouterServiceFactory } from '@backstage/backend-defaults/httpRouter';
 import {
   mockServices,
   ServiceFactoryTester,
 } from '@backstage/backend-test-utils';
-import { hardenMiddleware } from './httpHardening';
+import { hardenRootRouter } from './httpHardening';
 import { portalRootHttpRouterServiceFactory } from './gracefulShutdown';
 
 type Reply = { status: number; body: any; connection?: string };
@@ -98,7 +100,10 @@ function named(name: string, message: string, cause?: Error) {
  * scaffolder's (express.json({ limit: '10MB' }) in an OpenAPI router), and
  * routes that fail.
  */
-function pluginRoutes(handled: string[]) {
+function pluginRoutes(
+  handled: string[],
+  pluginErrorHandler: () => ErrorRequestHandler,
+) {
   const openApiTransformer: ErrorRequestHandler = (error, _req, _res, next) =>
     next(named('InputError', error.message));
   const ok = (id: string) => (_req: express.Request, res: express.Response) => {
@@ -135,11 +140,20 @@ function pluginRoutes(handled: string[]) {
     throw named('ServiceUnavailableError', 'Okta is not reachable');
   });
 
+  // As Backstage's httpRouter service mounts them: each plugin's router
+  // ends with its own error handler.
   const routes = Router();
-  routes.use('/api/catalog', catalog);
-  routes.use('/api/auth', auth);
-  routes.use('/api/scaffolder', scaffolder);
-  routes.use('/api/failing', failing);
+  for (const [id, router] of Object.entries({
+    catalog,
+    auth,
+    scaffolder,
+    failing,
+  })) {
+    const plugin = Router();
+    plugin.use(router);
+    plugin.use(pluginErrorHandler());
+    routes.use(`/api/${id}`, plugin);
+  }
   return routes;
 }
 
@@ -157,11 +171,18 @@ async function serve({
     config: new ConfigReader({}),
     logger,
   });
-  if (harden) hardenMiddleware(middleware, { logger, production });
   const handled: string[] = [];
   const app = express();
+  if (harden) hardenRootRouter(app, middleware, { logger, production });
   app.use(middleware.rateLimit());
-  app.use(pluginRoutes(handled));
+  app.use(
+    pluginRoutes(handled, () =>
+      MiddlewareFactory.create({
+        config: new ConfigReader({}),
+        logger,
+      }).error(),
+    ),
+  );
   app.use(middleware.notFound());
   app.use(middleware.error());
   const server = http.createServer(app);
@@ -221,7 +242,8 @@ describe('oversized request bodies', () => {
             limit: 102400,
             statusCode: 413,
           },
-          request: { method: 'POST', url: '/api/catalog/entities/by-refs' },
+          // (url: as the router that answered saw it)
+          request: { method: 'POST', url: expect.any(String) },
           response: { statusCode: 413 },
         });
       },
@@ -278,15 +300,24 @@ describe('error responses', () => {
             /^An internal error occurred logId=[0-9a-f]{20}$/,
           ),
         },
-        request: { method: 'GET', url: '/api/failing/crash' },
+        request: { method: 'GET', url: '/crash' },
         response: { statusCode: 500 },
       });
       const text = JSON.stringify(reply.body);
       expect(text).not.toMatch(/\/app\/|ENOENT|SqliteError|stack|at /);
+      // What was withheld is logged under the id (Backstage's handler logged
+      // the error with its stack just before).
       const logId = reply.body.error.message.split('logId=')[1];
       expect(s.logger.error).toHaveBeenCalledWith(
-        expect.stringContaining(`logId=${logId}`),
-        expect.objectContaining({ message: expect.stringMatching(/ENOENT/) }),
+        expect.stringMatching(
+          new RegExp(
+            `logId=${logId}; withheld from the response: Error: ENOENT`,
+          ),
+        ),
+      );
+      expect(s.logger.error).toHaveBeenCalledWith(
+        'Request failed with status 500',
+        expect.objectContaining({ stack: expect.any(String) }),
       );
       // Errors meant for the client keep their message.
       await expect(get(s.port, '/api/failing/bad')).resolves.toEqual({
@@ -345,43 +376,52 @@ describe('portalRootHttpRouterServiceFactory', () => {
       });
     });
 
-  it('answers every plugin route through the wrapper (production)', async () => {
+  it("answers through Backstage's httpRouter service, whose plugin routers have their own error handler (production)", async () => {
     const port = await freePort();
     const previous = process.env.NODE_ENV;
     process.env.NODE_ENV = 'production';
     try {
-      const tester = ServiceFactoryTester.from(
-        portalRootHttpRouterServiceFactory,
-        {
-          dependencies: [
-            mockServices.rootConfig.factory({
-              data: {
-                backend: {
-                  baseUrl: `http://127.0.0.1:${port}`,
-                  listen: { host: '127.0.0.1', port },
-                },
+      const tester = ServiceFactoryTester.from(httpRouterServiceFactory, {
+        dependencies: [
+          mockServices.rootConfig.factory({
+            data: {
+              backend: {
+                baseUrl: `http://127.0.0.1:${port}`,
+                listen: { host: '127.0.0.1', port },
               },
-            }),
-            rootLifecycleServiceFactory,
-          ],
-        },
-      );
-      // A plugin's routes, as its httpRouter mounts them.
-      const rootRouter = await tester.getSubject();
-      const lifecycle = (await tester.getService(
-        coreServices.rootLifecycle,
-      )) as unknown as {
-        beforeShutdown(): Promise<void>;
-        shutdown(): Promise<void>;
-      };
+            },
+          }),
+          rootLifecycleServiceFactory,
+          lifecycleServiceFactory,
+          portalRootHttpRouterServiceFactory,
+        ],
+      });
+      // The plugin 'probe', as a plugin registers its routes.
+      const httpRouter = await tester.getSubject('probe');
       const router = Router();
       router.use(express.json());
       router.post('/echo', (req, res) => res.json(req.body));
       router.get('/crash', () => {
         throw new Error('EACCES: permission denied, open /app/x');
       });
-      rootRouter.use('/api/probe', router);
+      httpRouter.use(router);
+      httpRouter.addAuthPolicy({ path: '/', allow: 'unauthenticated' });
+      // Requests wait for the plugin to have started.
+      const pluginLifecycle = (await tester.getService(
+        coreServices.lifecycle,
+        'probe',
+      )) as unknown as { startup(): Promise<void> };
+      await pluginLifecycle.startup();
+      const rootLifecycle = (await tester.getService(
+        coreServices.rootLifecycle,
+      )) as unknown as {
+        beforeShutdown(): Promise<void>;
+        shutdown(): Promise<void>;
+      };
       try {
+        await expect(
+          post(port, '/api/probe/echo', 10 * KB),
+        ).resolves.toMatchObject({ status: 200 });
         const big = await post(port, '/api/probe/echo', 200 * KB, {
           chunked: true,
         });
@@ -389,15 +429,13 @@ describe('portalRootHttpRouterServiceFactory', () => {
         expect(big.body.error.message).toMatch(/102400 bytes/);
         const announced = await post(port, '/api/probe/echo', 200 * KB);
         expect(announced.status).toBe(413);
-        await expect(
-          post(port, '/api/probe/echo', 10 * KB),
-        ).resolves.toMatchObject({ status: 200 });
         const crash = await get(port, '/api/probe/crash');
         expect(crash.status).toBe(500);
+        expect(crash.body.error.message).toMatch(/^An internal error occurred/);
         expect(JSON.stringify(crash.body)).not.toMatch(/EACCES|\/app\//);
       } finally {
-        await lifecycle.beforeShutdown();
-        await lifecycle.shutdown();
+        await rootLifecycle.beforeShutdown();
+        await rootLifecycle.shutdown();
       }
     } finally {
       process.env.NODE_ENV = previous;

@@ -1,28 +1,27 @@
 /*
- * Error responses of the root HTTP router (every plugin's routes):
+ * Error responses of every plugin, made at the root HTTP router:
  *
  * - An oversized request body is 413 with a JSON message naming the limit.
  *   Plugins parse bodies with body-parser, whose error is a 413, but the
  *   routers of @backstage/backend-openapi-utils (catalog, scaffolder, search,
  *   events bus, ...) turn every error ahead of their validator into an
- *   InputError (400) with body-parser's message. The body limits are the
- *   plugins' own (express.json's 100 kB unless a plugin sets more); a request
- *   whose Content-Length is above its plugin's limit is answered 413 before
- *   anything reads the body.
+ *   InputError, answered 400 with body-parser's message. The body limits are
+ *   the plugins' own (express.json's 100 kB unless a plugin sets more); a
+ *   request whose Content-Length is above its plugin's limit is answered 413
+ *   before anything reads the body.
  * - In production (NODE_ENV=production) a 5xx response carries no details of
- *   the failure: the message is replaced by one with a log id, and the error
- *   (message, stack, cause) goes to the log under that id. Backstage's error
- *   handler already leaves stacks out outside development, but the message
- *   and causes of an unexpected error (a file path, a SQL statement, a host
- *   name) would still reach the client.
+ *   the failure: the message is replaced by one with a log id, under which
+ *   the answer that was withheld is logged. Backstage's error handler already
+ *   leaves stacks out outside development, but the message of an unexpected
+ *   error (a file path, a SQL statement, a host name) would reach the client.
+ *
+ * Every plugin's router (Backstage's httpRouter service) ends with its own
+ * error handler, so plugin errors never reach the root router's: both are
+ * handled here where the answer is written (res.json, Backstage's error
+ * body shape), by a middleware ahead of all routes.
  */
 import { randomBytes } from 'node:crypto';
-import type {
-  ErrorRequestHandler,
-  Request,
-  RequestHandler,
-  Response,
-} from 'express';
+import type { RequestHandler } from 'express';
 import type { LoggerService } from '@backstage/backend-plugin-api';
 
 /** Per plugin id (`/api/<id>/...`): the largest request body, in bytes. */
@@ -128,136 +127,125 @@ export function bodyLimitPrecheck(
   };
 }
 
-/** The status Backstage's error handler answers an error with. */
-export function statusOf(error: unknown): number {
-  const e = (error ?? {}) as Record<string, unknown>;
-  for (const field of ['statusCode', 'status']) {
-    const code = e[field];
-    if (
-      typeof code === 'number' &&
-      Number.isInteger(code) &&
-      code >= 100 &&
-      code <= 599
-    ) {
-      return code;
-    }
-  }
-  switch (e.name) {
-    case 'NotModifiedError':
-      return 304;
-    case 'InputError':
-      return 400;
-    case 'AuthenticationError':
-      return 401;
-    case 'NotAllowedError':
-      return 403;
-    case 'NotFoundError':
-      return 404;
-    case 'ConflictError':
-      return 409;
-    case 'NotImplementedError':
-      return 501;
-    case 'ServiceUnavailableError':
-      return 503;
-    default:
-      return 500;
-  }
-}
-
 /** 5xx errors a plugin raises on purpose: their message is meant for clients. */
 const DELIBERATE_5XX = new Set([
   'NotImplementedError',
   'ServiceUnavailableError',
 ]);
 
-export interface PortalErrorHandlerOptions {
+export interface ErrorResponseOptions {
   /** Hide the details of 5xx errors (default: NODE_ENV is production). */
   production?: boolean;
   limits?: BodyLimits;
   logger: LoggerService;
 }
 
-function sendError(
-  req: Request,
-  res: Response,
-  statusCode: number,
-  error: { name: string; message: string },
-) {
-  res.status(statusCode).json({
-    error,
-    request: { method: req.method, url: req.url },
-    response: { statusCode },
-  });
+type ErrorBody = {
+  error: Record<string, unknown> & { name?: unknown; message?: unknown };
+  response?: { statusCode?: number };
+  [key: string]: unknown;
+};
+
+/** Backstage's ErrorResponseBody: `{ error: { name, message }, request, response }`. */
+function isErrorBody(body: unknown): body is ErrorBody {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return false;
+  }
+  const error = (body as { error?: unknown }).error;
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    typeof (error as { message?: unknown }).message === 'string'
+  );
+}
+
+/** The error without stack traces, its causes' included. */
+function withoutStacks(
+  error: Record<string, unknown>,
+): Record<string, unknown> {
+  const { stack: _stack, cause, ...rest } = error;
+  if (typeof cause === 'object' && cause !== null && !Array.isArray(cause)) {
+    return { ...rest, cause: withoutStacks(cause as Record<string, unknown>) };
+  }
+  return cause === undefined ? rest : { ...rest, cause };
 }
 
 /**
- * Wraps Backstage's error handler (MiddlewareFactory.error): oversized
- * bodies become 413 naming the limit; in production a 5xx answer says only
- * that an internal error occurred, with the id under which it was logged.
- * Everything else is Backstage's (same body shape).
+ * Rewrites error answers as they are written (every plugin's error handler
+ * and the root's answer with res.json): a body-too-large error becomes 413
+ * naming the limit; in production a 5xx error says only that an internal
+ * error occurred, with the id under which the withheld answer is logged, and
+ * no error answer carries a stack.
  */
-export function portalErrorHandler(
-  backstageHandler: ErrorRequestHandler,
-  options: PortalErrorHandlerOptions,
-): ErrorRequestHandler {
+export function errorResponseFilter(
+  options: ErrorResponseOptions,
+): RequestHandler {
   const production =
     options.production ?? process.env.NODE_ENV === 'production';
   const limits = options.limits ?? PLUGIN_BODY_LIMITS;
   const logger = options.logger.child({ type: 'errorHandler' });
-  return (error, req, res, next) => {
-    const tooLarge = asTooLarge(error);
-    if (tooLarge) {
-      const limit = tooLarge.limit ?? bodyLimitFor(req.originalUrl, limits);
-      backstageHandler(new PayloadTooLargeError(limit), req, res, next);
-      return;
-    }
-    const statusCode = statusOf(error);
-    if (!production || statusCode < 500 || res.headersSent) {
-      backstageHandler(error, req, res, next);
-      return;
-    }
-    const name = (error as Error)?.name;
-    if (DELIBERATE_5XX.has(name)) {
-      logger.error(`Request failed with status ${statusCode}`, error);
-      sendError(req, res, statusCode, {
-        name,
-        message: String((error as Error).message),
+  return (req, res, next) => {
+    const json = res.json.bind(res);
+    res.json = (body?: unknown) => {
+      if (res.statusCode < 400 || !isErrorBody(body)) return json(body);
+      const tooLarge = asTooLarge(body.error);
+      if (tooLarge && (res.statusCode === 400 || res.statusCode === 413)) {
+        const error = new PayloadTooLargeError(
+          tooLarge.limit ?? bodyLimitFor(req.originalUrl, limits),
+        );
+        res.status(413);
+        return json({
+          ...body,
+          error: {
+            name: error.name,
+            message: error.message,
+            limit: error.limit,
+            statusCode: 413,
+          },
+          response: { statusCode: 413 },
+        });
+      }
+      if (!production) return json(body);
+      const name = String(body.error.name ?? 'Error');
+      if (res.statusCode < 500 || DELIBERATE_5XX.has(name)) {
+        return json({ ...body, error: withoutStacks(body.error) });
+      }
+      const logId = randomBytes(10).toString('hex');
+      logger.error(
+        `Internal error answered ${res.statusCode} with logId=${logId}; withheld from the response: ${name}: ${body.error.message}`,
+      );
+      return json({
+        ...body,
+        error: {
+          name: 'Error',
+          message: `An internal error occurred logId=${logId}`,
+        },
       });
-      return;
-    }
-    const logId = randomBytes(10).toString('hex');
-    logger.error(
-      `Request failed with status ${statusCode}; details withheld from the response under logId=${logId}`,
-      error instanceof Error ? error : new Error(String(error)),
-    );
-    sendError(req, res, statusCode, {
-      name: 'Error',
-      message: `An internal error occurred logId=${logId}`,
-    });
+    };
+    next();
   };
 }
 
 /** The part of Backstage's MiddlewareFactory that applyDefaults() uses here. */
 export interface HardenableMiddleware {
   rateLimit(): RequestHandler;
-  error(options?: {
-    showStackTraces?: boolean;
-    logAllErrors?: boolean;
-  }): ErrorRequestHandler;
 }
 
 /**
- * Makes the root router's defaults (rootHttpRouterServiceFactory's
- * applyDefaults(), which takes its middleware from this factory) check body
- * sizes right after rate limiting, ahead of every plugin's routes, and answer
- * errors through {@link portalErrorHandler}. Call before applyDefaults().
+ * Installs the rewriting of error answers ({@link errorResponseFilter}) on
+ * `app` (call it ahead of every route), and makes the root router's defaults
+ * (rootHttpRouterServiceFactory's applyDefaults(), which takes its
+ * middleware from this factory) check body sizes right after rate limiting,
+ * so after the request log, ahead of every plugin's routes. Call before
+ * applyDefaults().
  */
-export function hardenMiddleware(
+export function hardenRootRouter(
+  app: { use(handler: RequestHandler): unknown },
   middleware: HardenableMiddleware,
-  options: PortalErrorHandlerOptions,
+  options: ErrorResponseOptions,
 ): void {
+  app.use(errorResponseFilter(options));
   const rateLimit = middleware.rateLimit.bind(middleware);
-  const error = middleware.error.bind(middleware);
   const precheck = bodyLimitPrecheck(options.limits);
   middleware.rateLimit = () => {
     const limiter = rateLimit();
@@ -266,6 +254,4 @@ export function hardenMiddleware(
         err ? next(err) : precheck(req, res, next),
       );
   };
-  middleware.error = errorOptions =>
-    portalErrorHandler(error(errorOptions), options);
 }

@@ -88,13 +88,13 @@ export {
   asTooLarge,
   bodyLimitFor,
   bodyLimitPrecheck,
-  hardenMiddleware,
+  errorResponseFilter,
+  hardenRootRouter,
   PayloadTooLargeError,
   PLUGIN_BODY_LIMITS,
-  portalErrorHandler,
 } from './httpHardening';
 export type {
   BodyLimits,
+  ErrorResponseOptions,
   HardenableMiddleware,
-  PortalErrorHandlerOptions,
 } from './httpHardening';
