@@ -145,12 +145,7 @@ export function fetchUrlProblem(
   allowedFetchUrls: string[],
 ): string | undefined {
   if (typeof url !== 'string' || !url) return 'no url given';
-  let absolute = true;
-  try {
-    new URL(url);
-  } catch {
-    absolute = false;
-  }
+  const absolute = URL.canParse(url);
   if (!absolute && baseUrl?.startsWith('file://')) {
     return undefined;
   }

@@ -33,6 +33,7 @@ import {
 import { createGuardedPullRequestAction } from './pullRequest';
 import { readCollaboratorPermission } from './github';
 import { readRepositorySettings } from './settings';
+import { createTaskLogHardening } from './taskLogs';
 
 /**
  * Scaffolder module: the portal's actions. `portal:publish:github` creates
@@ -53,6 +54,7 @@ export const scaffolderModulePortalGithub = createBackendModule({
         auth: coreServices.auth,
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
+        httpRouter: coreServices.httpRouter,
         catalog: catalogServiceRef,
         scaffolder: scaffolderActionsExtensionPoint,
       },
@@ -62,9 +64,13 @@ export const scaffolderModulePortalGithub = createBackendModule({
         auth,
         permissions,
         permissionsRegistry,
+        httpRouter,
         catalog,
         scaffolder,
       }) {
+        // In front of the scaffolder's routes (a module starts before its
+        // plugin): task logs without stacks, invalid dry-runs answered 400.
+        httpRouter.use(createTaskLogHardening());
         const integrations = ScmIntegrations.fromConfig(config);
         const credentialsProvider =
           DefaultGithubCredentialsProvider.fromIntegrations(integrations);
