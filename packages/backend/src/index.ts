@@ -59,6 +59,11 @@ backend.add(
   import('@backstage/plugin-catalog-backend-module-scaffolder-entity-model'),
 );
 backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
+// What users may register: url locations under the organisation's GitHub
+// only; file locations only from catalog.locations (docs/security.md).
+backend.add(
+  import('@internal/backstage-plugin-catalog-backend-module-portal-locations'),
+);
 // GitHub: teams and members (org provider, Users carry the e-mail Okta sign-in
 // matches), repositories holding catalog-info.yaml (discovery). Off without
 // GITHUB_ORG and credentials (docs/github.md).
