@@ -310,7 +310,9 @@ describe('scaffolder templates', () => {
       owner: 'group:default/web-team',
     });
     const log = messages(result);
-    expect(log).toMatch(/Running portal:publish:github:pull-request in dry-run mode/);
+    expect(log).toMatch(
+      /Running portal:publish:github:pull-request in dry-run mode/,
+    );
     expect(log).toContain('backstage/catalog-info');
   });
 
