@@ -398,20 +398,20 @@ test.describe('a second instance: opt-in, static keys, Okta down', () => {
       ).toBe(200);
 
       // Sign-in starts are limited per client (the last X-Forwarded-For entry).
-      const start = (client: string) =>
+      const start = (clientIp: string) =>
         fetch(
           `${server.base}/api/auth/okta/start?env=production&scope=openid`,
           {
             redirect: 'manual',
-            headers: { 'x-forwarded-for': `10.9.9.9, ${client}` },
+            headers: { 'x-forwarded-for': `10.9.9.9, ${clientIp}` },
           },
         );
       for (let i = 0; i < 5; i++) {
         expect((await start('203.0.113.50')).status).toBe(302);
       }
-      const limited = await start('203.0.113.50');
-      expect(limited.status).toBe(429);
-      expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+      const overLimit = await start('203.0.113.50');
+      expect(overLimit.status).toBe(429);
+      expect(Number(overLimit.headers.get('retry-after'))).toBeGreaterThan(0);
       expect((await start('203.0.113.51')).status).toBe(302);
 
       // A token signed with the portal's own key: accepted while valid, 401 once expired.

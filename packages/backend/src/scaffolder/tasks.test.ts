@@ -258,12 +258,12 @@ describe('scaffolder tasks under the portal policy', () => {
   });
 
   it('answers an invalid dry-run template with 400 and the reason', async () => {
-    for (const template of [
+    for (const invalid of [
       'not an object',
       { apiVersion: 'scaffolder.backstage.io/v1beta3', kind: 'Template' },
       { ...inline.template, spec: { type: 'x' } },
     ]) {
-      const res = await dryRun('author', { ...inline, template });
+      const res = await dryRun('author', { ...inline, template: invalid });
       expect(res.status).toBe(400);
       expect(res.body.error.message).toMatch(/^Invalid template: /);
       expect(JSON.stringify(res.body)).not.toMatch(/\s+at \S+ \(/);
