@@ -160,6 +160,23 @@ function createRepoHandlers(fake, { json, takeFault, sendFault }) {
       return createRepo(res, m[1], JSON.parse(text || '{}'), entry);
     }
     m = /^\/repos\/([^/]+)\/([^/]+)(\/.*)?$/.exec(p);
+    // A user's permission on a repository: `collaborators: {login: 'write'}`
+    // in the repository's state; other members of the org read.
+    const permission = /^\/collaborators\/([^/]+)\/permission$/.exec(
+      m?.[3] ?? '',
+    );
+    if (req.method === 'GET' && m && isOrg(m[1]) && permission) {
+      const repo = fake.state.repos.find(r => r.name === m[2]);
+      const login = decodeURIComponent(permission[1]);
+      if (!repo) return json(res, 404, { message: 'Not Found' });
+      const member = fake.state.users.some(u => u.login === login);
+      const level = repo.collaborators?.[login] ?? (member ? 'read' : 'none');
+      return json(res, 200, {
+        permission: level,
+        role_name: level,
+        user: { login },
+      });
+    }
     if (m && isOrg(m[1]) && !fake.created[m[2]]) {
       const existing = fake.state.repos.find(r => r.name === m[2]);
       if (existing)

@@ -23,6 +23,8 @@ export interface FakeRepo {
   isArchived?: boolean;
   isFork?: boolean;
   files?: Record<string, string>;
+  /** Permission per login on this repository (GET …/collaborators/{login}/permission); org members default to read. */
+  collaborators?: Record<string, 'admin' | 'write' | 'read' | 'none'>;
 }
 export interface FakeOrg {
   org: string;

@@ -34,6 +34,7 @@ import { createGuardedPullRequestAction } from './pullRequest';
 import { readCollaboratorPermission } from './github';
 import { readRepositorySettings } from './settings';
 import { createTaskLogHardening } from './taskLogs';
+import { withRefusalsLogged } from './refusals';
 
 /**
  * Scaffolder module: the portal's actions. `portal:publish:github` creates
@@ -50,6 +51,7 @@ export const scaffolderModulePortalGithub = createBackendModule({
     env.registerInit({
       deps: {
         config: coreServices.rootConfig,
+        logger: coreServices.logger,
         reader: coreServices.urlReader,
         auth: coreServices.auth,
         permissions: coreServices.permissions,
@@ -60,6 +62,7 @@ export const scaffolderModulePortalGithub = createBackendModule({
       },
       async init({
         config,
+        logger,
         reader,
         auth,
         permissions,
@@ -114,7 +117,7 @@ export const scaffolderModulePortalGithub = createBackendModule({
           integrations,
           requireScmUserCredentials,
         };
-        scaffolder.addActions(
+        const actions = [
           createPortalPublishGithubAction({
             integrations,
             settings: readRepositorySettings(config),
@@ -189,6 +192,9 @@ export const scaffolderModulePortalGithub = createBackendModule({
               },
             },
           ),
+        ];
+        scaffolder.addActions(
+          ...actions.map(action => withRefusalsLogged(action, logger)),
         );
       },
     });

@@ -20,7 +20,16 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
 import { PortalPermissionPolicy } from '@internal/backstage-plugin-permission-backend-module-portal-policy';
 import portalScaffolderModule from '@internal/backstage-plugin-scaffolder-backend-module-portal-github';
+import fs from 'node:fs';
+import path from 'node:path';
 import request from 'supertest';
+import { parse as parseYaml } from 'yaml';
+import { repoRoot } from '../__testUtils__/repoRoot';
+// eslint-disable-next-line @backstage/no-relative-monorepo-imports
+import {
+  GithubFake,
+  startGithubFake,
+} from '../../../../scripts/lib/github-fake';
 
 jest.setTimeout(120_000);
 
@@ -84,23 +93,76 @@ const template = (name: string, steps: object[]): Entity => ({
   spec: { type: 'service', owner: 'group:default/web-team', steps },
 });
 
+const user = (name: string, login?: string): Entity => ({
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'User',
+  metadata: {
+    name,
+    namespace: 'default',
+    ...(login && { annotations: { 'github.com/user-login': login } }),
+  },
+  spec: { memberOf: ['web-team'] },
+});
+
+/** templates/import-repository as the catalog holds it (read from disk). */
+function importTemplate(): Entity {
+  const file = path.join(repoRoot, 'templates/import-repository/template.yaml');
+  const entity = parseYaml(fs.readFileSync(file, 'utf8')) as Entity;
+  entity.metadata.namespace = 'default';
+  entity.metadata.annotations = {
+    'backstage.io/managed-by-location': `file:${file}`,
+    'backstage.io/managed-by-origin-location': `file:${file}`,
+  };
+  return entity;
+}
+
 describe('scaffolder tasks under the portal policy', () => {
   let backend: Awaited<ReturnType<typeof startTestBackend>>;
 
+  let fake: GithubFake;
+
   beforeAll(async () => {
+    fake = await startGithubFake({
+      state: {
+        org: 'acme',
+        users: [{ login: 'alice' }, { login: 'bob' }],
+        teams: [],
+        repos: [
+          {
+            name: 'alices-service',
+            files: { 'README.md': '# hers\n' },
+            collaborators: { alice: 'write' },
+          },
+          { name: 'someone-elses', files: { 'README.md': '# not hers\n' } },
+        ],
+      },
+    });
     backend = await startTestBackend({
       features: [
         mockServices.rootConfig.factory({
           data: {
             backend: { baseUrl: 'http://localhost:7007' },
             permission: { enabled: true },
-            integrations: { github: [{ host: 'github.com', token: 't' }] },
+            integrations: {
+              github: [
+                { host: 'github.com', apiBaseUrl: fake.url, token: fake.token },
+              ],
+            },
             portal: { scaffolder: { github: { allowedOwners: ['acme'] } } },
           },
         }),
         permissions,
         catalogServiceMock.factory({
           entities: [
+            user('alice', 'alice'),
+            user('bob'),
+            {
+              apiVersion: 'backstage.io/v1alpha1',
+              kind: 'Group',
+              metadata: { name: 'web-team', namespace: 'default' },
+              spec: { type: 'team', children: [] },
+            },
+            importTemplate(),
             template('reads-private', [
               {
                 id: 'fetch',
@@ -129,6 +191,7 @@ describe('scaffolder tasks under the portal policy', () => {
 
   afterAll(async () => {
     await backend?.stop();
+    await fake?.close();
   });
 
   const api = () => request(backend.server);
@@ -268,5 +331,40 @@ describe('scaffolder tasks under the portal policy', () => {
       expect(res.body.error.message).toMatch(/^Invalid template: /);
       expect(JSON.stringify(res.body)).not.toMatch(/\s+at \S+ \(/);
     }
+  });
+
+  it("opens an import pull request only where the user's GitHub account may push", async () => {
+    const run = async (who: string, repo: string) => {
+      const res = await api()
+        .post('/api/scaffolder/v2/tasks')
+        .set('Authorization', as(who))
+        .send({
+          templateRef: 'template:default/import-repository',
+          values: {
+            repoUrl: `github.com?owner=acme&repo=${repo}`,
+            name: repo,
+            owner: 'group:default/web-team',
+            type: 'service',
+            lifecycle: 'production',
+          },
+        });
+      expect(res.status).toBe(201);
+      const task = await settle(who, res.body.id);
+      return { task, log: (await messages(who, res.body.id)).join('\n') };
+    };
+    const refused = await run('alice', 'someone-elses');
+    expect(refused.task.status).toBe('failed');
+    expect(refused.log).toContain(
+      'Your GitHub account alice may not push to acme/someone-elses',
+    );
+    expect(fake.gitData['someone-elses']?.pulls ?? []).toEqual([]);
+    const noLogin = await run('bob', 'alices-service');
+    expect(noLogin.task.status).toBe('failed');
+    expect(noLogin.log).toContain('Your catalog user has no GitHub account');
+
+    const opened = await run('alice', 'alices-service');
+    expect(opened.log).not.toContain('may not push');
+    expect(opened.task.status).toBe('completed');
+    expect(fake.gitData['alices-service'].pulls).toHaveLength(1);
   });
 });
