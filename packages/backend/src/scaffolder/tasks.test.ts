@@ -93,7 +93,7 @@ const template = (name: string, steps: object[]): Entity => ({
   spec: { type: 'service', owner: 'group:default/web-team', steps },
 });
 
-const user = (name: string, login?: string): Entity => ({
+const catalogUser = (name: string, login?: string): Entity => ({
   apiVersion: 'backstage.io/v1alpha1',
   kind: 'User',
   metadata: {
@@ -154,8 +154,8 @@ describe('scaffolder tasks under the portal policy', () => {
         permissions,
         catalogServiceMock.factory({
           entities: [
-            user('alice', 'alice'),
-            user('bob'),
+            catalogUser('alice', 'alice'),
+            catalogUser('bob'),
             {
               apiVersion: 'backstage.io/v1alpha1',
               kind: 'Group',
