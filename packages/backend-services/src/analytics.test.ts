@@ -1,3 +1,4 @@
+import { placeholderContractEnv } from './__testUtils__/contractEnv';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -125,16 +126,7 @@ describe('the CSP of the shipped config files', () => {
     'backend',
     ...names.flatMap(n => ['--config', path.join(root, n)]),
   ];
-  const productionEnv = {
-    APP_BASE_URL: 'https://portal.example.com',
-    POSTGRES_HOST: 'db',
-    POSTGRES_USER: 'portal',
-    POSTGRES_PASSWORD: 'pw',
-    OKTA_CLIENT_ID: 'id',
-    OKTA_CLIENT_SECRET: 'secret',
-    OKTA_AUDIENCE: 'https://acme.okta.com',
-    AUTH_SESSION_SECRET: 'a-session-secret-of-at-least-32-characters',
-  };
+  const productionEnv = placeholderContractEnv;
   const directives = (config: Config) =>
     (
       readHelmetOptions(config.getConfig('backend'))

@@ -1,3 +1,4 @@
+import { placeholderContractEnv } from './__testUtils__/contractEnv';
 import { Config } from '@backstage/config';
 import path from 'node:path';
 import { applyGithubAvailability } from './github';
@@ -14,16 +15,7 @@ const load = (env: Record<string, string>) =>
     env,
     watch: false,
   });
-const contractEnv = {
-  APP_BASE_URL: 'https://portal.example.com',
-  POSTGRES_HOST: 'db',
-  POSTGRES_USER: 'portal',
-  POSTGRES_PASSWORD: 'pw',
-  OKTA_CLIENT_ID: 'id',
-  OKTA_CLIENT_SECRET: 'secret',
-  OKTA_AUDIENCE: 'https://acme.okta.com',
-  AUTH_SESSION_SECRET: 'a-session-secret-of-at-least-32-characters',
-};
+const contractEnv = placeholderContractEnv;
 const loadProduction = (env: Record<string, string>) =>
   loadPortalConfig({
     argv: [

@@ -1,3 +1,4 @@
+import { placeholderContractEnv } from './__testUtils__/contractEnv';
 import path from 'node:path';
 import { ConfigReader } from '@backstage/config';
 import {
@@ -18,16 +19,7 @@ const loadLayers = (...files: string[]) =>
       'backend',
       ...files.flatMap(f => ['--config', path.join(repoRoot, f)]),
     ],
-    env: {
-      APP_BASE_URL: 'https://portal.example.com',
-      POSTGRES_HOST: 'db',
-      POSTGRES_USER: 'portal',
-      POSTGRES_PASSWORD: 'pw',
-      OKTA_CLIENT_ID: 'id',
-      OKTA_CLIENT_SECRET: 'secret',
-      OKTA_AUDIENCE: 'https://acme.okta.com',
-      AUTH_SESSION_SECRET: 'a-session-secret-of-at-least-32-characters',
-    },
+    env: placeholderContractEnv,
     watch: false,
   });
 

@@ -670,6 +670,15 @@ test.describe('security: black-box battery', () => {
   ) =>
     fetch(`${base()}${urlPath}`, { method, headers, body, redirect: 'manual' });
 
+  const guestToken = async (): Promise<string> =>
+    (
+      await (
+        await call('GET', '/api/auth/guest/refresh', {
+          'x-requested-with': 'XMLHttpRequest',
+        })
+      ).json()
+    ).backstageIdentity.token;
+
   test('every plugin refuses anonymous requests', async () => {
     for (const [method, p] of [
       ['GET', '/api/catalog/entities'],
@@ -725,13 +734,7 @@ test.describe('security: black-box battery', () => {
   });
 
   test('file, metadata-server and foreign locations cannot be registered', async () => {
-    const { token } = (
-      await (
-        await call('GET', '/api/auth/guest/refresh', {
-          'x-requested-with': 'XMLHttpRequest',
-        })
-      ).json()
-    ).backstageIdentity;
+    const token = await guestToken();
     const json = {
       authorization: `Bearer ${token}`,
       'content-type': 'application/json',
@@ -778,13 +781,7 @@ test.describe('security: black-box battery', () => {
   });
 
   test('oversized and malformed bodies; hostile tokens and cookies', async () => {
-    const { token } = (
-      await (
-        await call('GET', '/api/auth/guest/refresh', {
-          'x-requested-with': 'XMLHttpRequest',
-        })
-      ).json()
-    ).backstageIdentity;
+    const token = await guestToken();
     const json = {
       authorization: `Bearer ${token}`,
       'content-type': 'application/json',

@@ -20,11 +20,8 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
 import { PortalPermissionPolicy } from '@internal/backstage-plugin-permission-backend-module-portal-policy';
 import portalScaffolderModule from '@internal/backstage-plugin-scaffolder-backend-module-portal-github';
-import fs from 'node:fs';
-import path from 'node:path';
 import request from 'supertest';
-import { parse as parseYaml } from 'yaml';
-import { repoRoot } from '../__testUtils__/repoRoot';
+import { templateEntity } from '../__testUtils__/templates';
 // eslint-disable-next-line @backstage/no-relative-monorepo-imports
 import {
   GithubFake,
@@ -104,18 +101,6 @@ const catalogUser = (name: string, login?: string): Entity => ({
   spec: { memberOf: ['web-team'] },
 });
 
-/** templates/import-repository as the catalog holds it (read from disk). */
-function importTemplate(): Entity {
-  const file = path.join(repoRoot, 'templates/import-repository/template.yaml');
-  const entity = parseYaml(fs.readFileSync(file, 'utf8')) as Entity;
-  entity.metadata.namespace = 'default';
-  entity.metadata.annotations = {
-    'backstage.io/managed-by-location': `file:${file}`,
-    'backstage.io/managed-by-origin-location': `file:${file}`,
-  };
-  return entity;
-}
-
 describe('scaffolder tasks under the portal policy', () => {
   let backend: Awaited<ReturnType<typeof startTestBackend>>;
 
@@ -162,7 +147,7 @@ describe('scaffolder tasks under the portal policy', () => {
               metadata: { name: 'web-team', namespace: 'default' },
               spec: { type: 'team', children: [] },
             },
-            importTemplate(),
+            templateEntity('import-repository'),
             template('reads-private', [
               {
                 id: 'fetch',

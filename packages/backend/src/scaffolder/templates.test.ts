@@ -26,6 +26,7 @@ import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import { parse as parseYaml } from 'yaml';
+import { templateEntity, templatesDir } from '../__testUtils__/templates';
 // eslint-disable-next-line @backstage/no-relative-monorepo-imports
 import {
   GithubFake,
@@ -33,9 +34,6 @@ import {
 } from '../../../../scripts/lib/github-fake';
 
 jest.setTimeout(120_000);
-
-const repoRoot = path.resolve(__dirname, '../../../..');
-const templatesDir = path.join(repoRoot, 'templates');
 
 const group = (name: string): Entity => ({
   apiVersion: 'backstage.io/v1alpha1',
@@ -81,18 +79,6 @@ interface DryRunResult {
     output: Record<string, any>;
     error?: { message: string };
   };
-}
-
-/** A template as the catalog holds it: with the location it was read from. */
-function templateEntity(name: string): Entity {
-  const file = path.join(templatesDir, name, 'template.yaml');
-  const entity = parseYaml(fs.readFileSync(file, 'utf8')) as Entity;
-  entity.metadata.namespace = 'default';
-  entity.metadata.annotations = {
-    'backstage.io/managed-by-location': `file:${file}`,
-    'backstage.io/managed-by-origin-location': `file:${file}`,
-  };
-  return entity;
 }
 
 describe('scaffolder templates', () => {
