@@ -14,6 +14,7 @@ import { expect, test } from '@playwright/test';
 /* eslint-disable @typescript-eslint/no-require-imports */
 const portal = require('../../../scripts/lib/portal');
 const okta = require('../../../scripts/lib/okta');
+const sharedOktaUsers = require('../../../scripts/e2e/okta-users');
 const {
   catalogInfo,
   signWebhook,
@@ -25,34 +26,16 @@ const API_TOKEN = 'e2e-security-api-token-0123456789';
 const WEBHOOK_SECRET = 'e2e-security-webhook-secret-0123456789';
 const PRIVATE_SECRET = 'db-password-from-the-private-repo';
 
-// Okta: Ada is in the admin group; Tim only in web-team (but, on GitHub, in a
-// team named like the admin group); Mallory's e-mail claim is built to add a
-// catalog filter.
+// Okta: the e2e users (scripts/e2e/okta-users.js): Ada is in the admin
+// group; Tim only in web-team (but, on GitHub, in a team named like the admin
+// group); Mallory's e-mail claim is built to add a catalog filter. Eve is in
+// Okta's Everyone and a group that only looks like the admin group.
 const oktaUsers = {
-  ada: {
-    email: 'ada.lovelace@acme.example',
-    name: 'Ada Lovelace',
-    groups: ['Portal Admins', 'portal-platform-team'],
-  },
-  alan: {
-    email: 'alan.turing@acme.example',
-    name: 'Alan Turing',
-    groups: ['portal-payments-team', 'Everyone'],
-  },
-  tim: {
-    email: 'tim.berners-lee@acme.example',
-    name: 'Tim Berners-Lee',
-    groups: ['portal-web-team', 'Everyone'],
-  },
+  ...sharedOktaUsers,
   eve: {
     email: 'eve@acme.example',
     name: 'Eve Everyone',
     groups: ['Everyone', 'PORTAL ADMINS!'],
-  },
-  mallory: {
-    email: 'x@acme.example,spec.profile.email=ada.lovelace@acme.example',
-    name: 'Mallory',
-    groups: ['portal-web-team'],
   },
 };
 
