@@ -39,9 +39,9 @@ test('sign in with Okta and land in the portal as that user, with their groups',
   await expect(page.getByText('Backstage Identity')).toBeVisible();
   await expect(page.getByText('User Entity:')).toBeVisible();
   // Ownership: the user, the catalog group, and her mapped Okta group in its
-  // own namespace (group:okta/web-team: in no catalog, shown by its name).
+  // own namespace (group:okta/web-team: in no catalog, shown as okta/web-team).
   // Okta's Everyone is never mapped (docs/security.md).
-  for (const name of ['Platform Team', 'web-team']) {
+  for (const name of ['Platform Team', 'okta/web-team']) {
     await expect(page.getByRole('link', { name, exact: true })).toBeVisible();
   }
   await expect(page.getByRole('link', { name: 'everyone' })).toHaveCount(0);
