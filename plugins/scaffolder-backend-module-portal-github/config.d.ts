@@ -1,7 +1,19 @@
 export interface Config {
   portal?: {
     scaffolder?: {
+      /**
+       * URL prefixes the portal's fetch actions (portal:fetch:*) may read
+       * besides the template's own folder, e.g.
+       * `https://github.com/acme/skeletons/`. Default: none.
+       */
+      allowedFetchUrls?: string[];
       github?: {
+        /**
+         * GitHub owners (organisations) templates may create repositories
+         * in and open pull requests on. Default: the organisation of
+         * repository discovery (GITHUB_ORG); none when that is unset.
+         */
+        allowedOwners?: string[];
         /**
          * How every repository the portal creates is set up (templates use
          * the `portal:publish:github` action, which applies these). The one
