@@ -89,3 +89,28 @@ export class DatabaseDeliveryLedger implements GithubDeliveryLedger {
       .delete();
   }
 }
+
+/**
+ * A ledger made on first use (and again after a failed attempt): `ready()`
+ * resolves with the ledger; claims and releases wait for it.
+ */
+export function lazyLedger(
+  make: () => Promise<DatabaseDeliveryLedger>,
+): GithubDeliveryLedger & { ready(): Promise<DatabaseDeliveryLedger> } {
+  let pending: Promise<DatabaseDeliveryLedger> | undefined;
+  const ready = () => {
+    if (!pending) {
+      pending = make();
+      pending.catch(() => {
+        pending = undefined;
+      });
+    }
+    return pending;
+  };
+  return {
+    ready,
+    claim: async (deliveryId, event) =>
+      (await ready()).claim(deliveryId, event),
+    release: async deliveryId => (await ready()).release(deliveryId),
+  };
+}

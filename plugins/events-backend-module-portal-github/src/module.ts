@@ -8,6 +8,7 @@ import { eventsServiceRef } from '@backstage/plugin-events-node';
 import {
   DatabaseDeliveryLedger,
   DELIVERIES_TABLE,
+  lazyLedger,
   migrateDeliveriesTable,
 } from './deliveries';
 import { createGithubWebhookHandler } from './ingress';
@@ -60,15 +61,22 @@ export const eventsModulePortalGithubWebhook = createBackendModule({
         events: eventsServiceRef,
       },
       async init({ config, logger, httpRouter, database, scheduler, events }) {
-        const knex = await database.getClient();
-        if (!database.migrations?.skip) {
-          await migrateDeliveriesTable(knex);
-        } else if (!(await knex.schema.hasTable(DELIVERIES_TABLE))) {
-          logger.error(
-            `GitHub webhooks: the table ${DELIVERIES_TABLE} does not exist and migrations are skipped; deliveries will fail until the migration job has run`,
-          );
-        }
-        const deliveries = new DatabaseDeliveryLedger(knex);
+        // The ledger's table is made ready in the background, so the events
+        // plugin (and with it the server's readiness) does not wait for the
+        // database; a delivery waits for it instead. A failure is tried again
+        // by the next delivery.
+        const deliveries = lazyLedger(async () => {
+          const knex = await database.getClient();
+          if (!database.migrations?.skip) {
+            await migrateDeliveriesTable(knex);
+          } else if (!(await knex.schema.hasTable(DELIVERIES_TABLE))) {
+            throw new Error(
+              `GitHub webhooks: the table ${DELIVERIES_TABLE} does not exist and migrations are skipped; deliveries fail until the migration job has run`,
+            );
+          }
+          return new DatabaseDeliveryLedger(knex);
+        });
+        deliveries.ready().catch(error => logger.error(String(error)));
 
         // Registered whatever the configuration: the route also shadows an
         // unchecked ingress for the topic (`events.http.topics: [github]`),
@@ -89,21 +97,28 @@ export const eventsModulePortalGithubWebhook = createBackendModule({
           }),
         );
 
-        await scheduler.scheduleTask({
-          id: 'portal-github-webhook-deliveries-prune',
-          scope: 'global',
-          frequency: { hours: 1 },
-          timeout: { minutes: 5 },
-          initialDelay: { minutes: 5 },
-          fn: async () => {
-            const pruned = await deliveries.prune();
-            if (pruned > 0) {
-              logger.info(
-                `Forgot ${pruned} GitHub webhook deliveries older than the redelivery window`,
-              );
-            }
-          },
-        });
+        // Not awaited: the plugin's start does not wait for the scheduler.
+        scheduler
+          .scheduleTask({
+            id: 'portal-github-webhook-deliveries-prune',
+            scope: 'global',
+            frequency: { hours: 1 },
+            timeout: { minutes: 5 },
+            initialDelay: { minutes: 5 },
+            fn: async () => {
+              const pruned = await (await deliveries.ready()).prune();
+              if (pruned > 0) {
+                logger.info(
+                  `Forgot ${pruned} GitHub webhook deliveries older than the redelivery window`,
+                );
+              }
+            },
+          })
+          .catch(error =>
+            logger.error(
+              `GitHub webhooks: could not schedule the pruning of old deliveries: ${error}`,
+            ),
+          );
 
         if (readGithubWebhookSecrets(config).length === 0) {
           logger.info(
