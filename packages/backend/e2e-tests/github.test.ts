@@ -4,6 +4,7 @@
  * events through the events bus; and the suite's main server, which has no
  * GitHub variables, running with GitHub off.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
@@ -44,7 +45,7 @@ function deliver(
     headers: {
       'content-type': 'application/json',
       'x-github-event': event,
-      'x-github-delivery': `e2e-${Date.now()}`,
+      'x-github-delivery': `e2e-${crypto.randomUUID()}`,
       'x-hub-signature-256': signWebhook(secret, body),
     },
     body,
