@@ -46,6 +46,10 @@ test('sign in with Okta and land in the portal as that user, with their groups',
   }
   await expect(page.getByRole('link', { name: 'everyone' })).toHaveCount(0);
 
+  // The catalog is hers to browse.
+  await page.getByRole('link', { name: 'Catalog', exact: true }).click();
+  await expect(page.getByTestId('user-picker-owned')).toBeVisible();
+
   // A reload signs her in again without the pop-up.
   await page.reload();
   await expect(page.getByRole('link', { name: 'Settings' })).toBeVisible();
