@@ -81,6 +81,15 @@ test('the migration job migrates and exits 0; a serving instance that skips migr
       );
     const migrated = await catalogMigrations();
     expect(migrated).toBeGreaterThan(10);
+    // The GitHub webhook module's table of accepted deliveries (made in the
+    // background while serving; the job waits for it).
+    expect(
+      await query(
+        pg,
+        'backstage_plugin_events',
+        "SELECT to_regclass('portal_github_webhook_deliveries') AS t",
+      ),
+    ).toEqual([{ t: 'portal_github_webhook_deliveries' }]);
 
     // The newest catalog migration is "forgotten": an instance that migrated
     // would apply it again; one that skips migrations leaves it be.

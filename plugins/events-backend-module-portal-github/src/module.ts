@@ -58,9 +58,18 @@ export const eventsModulePortalGithubWebhook = createBackendModule({
         httpRouter: coreServices.httpRouter,
         database: coreServices.database,
         scheduler: coreServices.scheduler,
+        lifecycle: coreServices.lifecycle,
         events: eventsServiceRef,
       },
-      async init({ config, logger, httpRouter, database, scheduler, events }) {
+      async init({
+        config,
+        logger,
+        httpRouter,
+        database,
+        scheduler,
+        lifecycle,
+        events,
+      }) {
         // The ledger's table is made ready in the background, so the events
         // plugin (and with it the server's readiness) does not wait for the
         // database; a delivery waits for it instead. A failure is tried again
@@ -77,6 +86,17 @@ export const eventsModulePortalGithubWebhook = createBackendModule({
           return new DatabaseDeliveryLedger(knex);
         });
         deliveries.ready().catch(error => logger.error(String(error)));
+        // Started by now (plugins initialise first), so this rarely waits; it
+        // makes the migration job (PORTAL_MIGRATE_ONLY) create the table
+        // before it exits, and a table that cannot be created stop start-up.
+        // With migrations skipped, a missing table is only logged (above).
+        lifecycle.addStartupHook(async () => {
+          try {
+            await deliveries.ready();
+          } catch (error) {
+            if (!database.migrations?.skip) throw error;
+          }
+        });
 
         // Registered whatever the configuration: the route also shadows an
         // unchecked ingress for the topic (`events.http.topics: [github]`),
