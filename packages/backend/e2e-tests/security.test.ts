@@ -114,6 +114,16 @@ test.describe('security: the review, tried again', () => {
     expect(message.error, JSON.stringify(message.error)).toBeUndefined();
     return message.response.backstageIdentity.token as string;
   };
+  /** A scaffolder task once it has ended, as its creator sees it. */
+  const finished = (id: string, token: string) =>
+    portal.waitFor('the task to finish', async () => {
+      const t = await (
+        await call('GET', `/api/scaffolder/v2/tasks/${id}`, token)
+      ).json();
+      return ['failed', 'completed', 'cancelled'].includes(t.status)
+        ? t
+        : undefined;
+    });
   const errorOf = async (res: Response) => {
     const text = await res.text();
     try {
@@ -455,14 +465,7 @@ test.describe('security: the review, tried again', () => {
     expect(all.tasks.map((t: any) => t.id)).toContain(id);
 
     // Alan's own view: failed on the owner allow-list, a message, no stack.
-    const task = await portal.waitFor('the task to finish', async () => {
-      const t = await (
-        await call('GET', `/api/scaffolder/v2/tasks/${id}`, tokens.alan)
-      ).json();
-      return ['failed', 'completed', 'cancelled'].includes(t.status)
-        ? t
-        : undefined;
-    });
+    const task = await finished(id, tokens.alan);
     expect(task.status).toBe('failed');
     const log = (
       await (
@@ -589,12 +592,7 @@ test.describe('security: the review, tried again', () => {
     );
     expect(publicRepo.status).toBe(201);
     const { id } = await publicRepo.json();
-    const task = await portal.waitFor('the task to finish', async () => {
-      const t = await (
-        await call('GET', `/api/scaffolder/v2/tasks/${id}`, tokens.tim)
-      ).json();
-      return ['failed', 'completed'].includes(t.status) ? t : undefined;
-    });
+    const task = await finished(id, tokens.tim);
     expect(task.status).toBe('failed');
     const log = JSON.stringify(
       await (

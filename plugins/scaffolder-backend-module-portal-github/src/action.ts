@@ -5,6 +5,7 @@ import {
   parseRepoUrl,
   TemplateAction,
 } from '@backstage/plugin-scaffolder-node';
+import { githubGet } from './github';
 import { checkOwner, ScaffolderGuards, throwIfCancelled } from './guards';
 import {
   checkTopic,
@@ -253,16 +254,12 @@ export async function readBranchProtection(
   token: string,
   { owner, repo, branch }: { owner: string; repo: string; branch: string },
 ): Promise<BranchProtection | undefined> {
-  const res = await fetch(
-    `${apiBaseUrl}/repos/${encodeURIComponent(owner)}/${encodeURIComponent(
+  const res = await githubGet(
+    apiBaseUrl,
+    token,
+    `/repos/${encodeURIComponent(owner)}/${encodeURIComponent(
       repo,
     )}/branches/${encodeURIComponent(branch)}/protection`,
-    {
-      headers: {
-        authorization: `token ${token}`,
-        accept: 'application/vnd.github+json',
-      },
-    },
   );
   if (res.status === 404) return undefined;
   if (res.status === 403) {

@@ -1,4 +1,23 @@
 /**
+ * GET `path` from GitHub's REST API with the portal's token (the module's
+ * GitHub reads: branch protection, a user's permission on a repository).
+ */
+export function githubGet(
+  apiBaseUrl: string,
+  token: string,
+  path: string,
+  init: { signal?: AbortSignal } = {},
+): Promise<Response> {
+  return fetch(`${apiBaseUrl}${path}`, {
+    ...init,
+    headers: {
+      authorization: `token ${token}`,
+      accept: 'application/vnd.github+json',
+    },
+  });
+}
+
+/**
  * GET /repos/{owner}/{repo}/collaborators/{login}/permission: the login's
  * permission on the repository (admin, write, read or none). A user GitHub
  * does not know there (404) has none.
@@ -8,17 +27,13 @@ export async function readCollaboratorPermission(
   token: string,
   { owner, repo, login }: { owner: string; repo: string; login: string },
 ): Promise<string> {
-  const res = await fetch(
-    `${apiBaseUrl}/repos/${encodeURIComponent(owner)}/${encodeURIComponent(
+  const res = await githubGet(
+    apiBaseUrl,
+    token,
+    `/repos/${encodeURIComponent(owner)}/${encodeURIComponent(
       repo,
     )}/collaborators/${encodeURIComponent(login)}/permission`,
-    {
-      headers: {
-        authorization: `token ${token}`,
-        accept: 'application/vnd.github+json',
-      },
-      signal: AbortSignal.timeout(10_000),
-    },
+    { signal: AbortSignal.timeout(10_000) },
   );
   if (res.status === 404) {
     await res.body?.cancel();

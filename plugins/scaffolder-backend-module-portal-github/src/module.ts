@@ -93,14 +93,21 @@ export const scaffolderModulePortalGithub = createBackendModule({
             });
             return decision.result === AuthorizeResult.ALLOW;
           };
-        const octokitOptions = (host: string, owner: string, repo: string) =>
-          getOctokitOptions({
+        /** The REST API base URL and the portal's token for a repository. */
+        const githubApi = async (
+          host: string,
+          owner: string,
+          repo: string,
+        ): Promise<[string, string]> => {
+          const { auth: token, baseUrl } = await getOctokitOptions({
             integrations,
             credentialsProvider,
             host,
             owner,
             repo,
           });
+          return [baseUrl ?? 'https://api.github.com', String(token)];
+        };
 
         const publish = createPublishGithubAction({
           integrations,
@@ -124,18 +131,12 @@ export const scaffolderModulePortalGithub = createBackendModule({
             publish,
             guards,
             mayPublishPublic: allowed(publicRepositoryPermission),
-            readProtection: async ({ host, owner, repo, branch }) => {
-              const { auth: token, baseUrl } = await octokitOptions(
-                host,
+            readProtection: async ({ host, owner, repo, branch }) =>
+              readBranchProtection(...(await githubApi(host, owner, repo)), {
                 owner,
                 repo,
-              );
-              return readBranchProtection(
-                baseUrl ?? 'https://api.github.com',
-                String(token),
-                { owner, repo, branch },
-              );
-            },
+                branch,
+              }),
           }),
           createGuardedFetchAction(
             createFetchTemplateAction(upstreamFetch),
@@ -177,18 +178,11 @@ export const scaffolderModulePortalGithub = createBackendModule({
                     user?.metadata.annotations?.['github.com/user-login'];
                   return login || undefined;
                 },
-                async repositoryPermission({ host, owner, repo, login }) {
-                  const { auth: token, baseUrl } = await octokitOptions(
-                    host,
-                    owner,
-                    repo,
-                  );
-                  return readCollaboratorPermission(
-                    baseUrl ?? 'https://api.github.com',
-                    String(token),
+                repositoryPermission: async ({ host, owner, repo, login }) =>
+                  readCollaboratorPermission(
+                    ...(await githubApi(host, owner, repo)),
                     { owner, repo, login },
-                  );
-                },
+                  ),
               },
             },
           ),
